@@ -1,0 +1,142 @@
+"""What the benchmarks share: a sink process, a fresh database with the real course, bulk data,
+and medians."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ecourse import create_app  # noqa: E402
+from ecourse.catalog import import_path  # noqa: E402
+from ecourse.db import db, upgrade_schema  # noqa: E402
+from ecourse.models import Enrollment, Subscriber, new_public_id  # noqa: E402
+from tests.smtpserver import free_port  # noqa: E402
+
+NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
+
+
+class SinkProcess:
+    """`bench/sink.py` in its own process."""
+
+    def __init__(self, delay: float = 0.0):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "sink.py"), str(self.port), str(delay)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def stop(self) -> int:
+        self.process.terminate()
+        return int(self.process.communicate(timeout=30)[0].strip() or 0)
+
+    def settings(self, concurrency: int = 4) -> dict:
+        return {
+            "MAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+            "SMTP_CONCURRENCY": concurrency,
+            "SMTP_MESSAGES_PER_CONNECTION": 100000,
+        }
+
+
+def fresh_app(database_url: str | None = None, **settings):
+    """An app on a new database built by the migrations, with the shipped course imported."""
+    folder = Path(tempfile.mkdtemp(prefix="ecourse-bench-"))
+    url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    app = create_app(
+        {
+            "DATA_DIR": str(folder),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench" * 8,
+            "BASE_URL": "https://cursus.example.nl",
+            "MAIL_FROM": "Academie <cursus@example.nl>",
+            **settings,
+        }
+    )
+    context = app.app_context()
+    context.push()
+    if database_url and database_url.startswith("postgresql"):
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    upgrade_schema()
+    import_path(ROOT / "lessons", "Europe/Amsterdam", NOW - timedelta(days=30))
+    return app
+
+
+def add_enrollments(
+    count: int, due: int, now: datetime = NOW, chunk: int = 20000, start: int = 0
+) -> None:
+    """`count` active enrollments, of which the first `due` are due now (the rest in a week).
+
+    Numbering starts at `start`, so a database can be grown in steps."""
+    course_id = 1
+    for offset in range(0, count, chunk):
+        size = min(chunk, count - offset)
+        first = start + offset
+        subscribers = [
+            {
+                "public_id": new_public_id(),
+                "email": f"s{first + n}@example.org",
+                "first_name": "Sam",
+                "status": "active",
+                "created_at": now - timedelta(days=3),
+                "suppressed_reason": "",
+            }
+            for n in range(size)
+        ]
+        ids = db.session.scalars(insert(Subscriber).returning(Subscriber.id), subscribers).all()
+        enrollments = [
+            {
+                "subscriber_id": sid,
+                "course_id": course_id,
+                "status": "active",
+                "started_at": now - timedelta(days=3),
+                "version": 1,
+                "next_due_at": now if start + n < due else now + timedelta(days=7),
+            }
+            for n, sid in enumerate(ids)
+        ]
+        db.session.execute(insert(Enrollment), enrollments)
+        db.session.commit()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def environment(settings: dict) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ECOURSE_")}
+    return env | {f"ECOURSE_{name}": str(value) for name, value in settings.items()}
+
+
+def timed_send(count: int, sink: SinkProcess, concurrency: int = 4) -> float:
+    """Messages per second for `count` due lessons, end to end (claim to record), on a fresh
+    SQLite database, sending to `sink`."""
+    from ecourse import mail
+    from ecourse.planner import plan_due
+    from ecourse.sender import send_queued
+
+    fresh_app(**sink.settings(concurrency=concurrency))
+    add_enrollments(count, due=count)
+    plan_due(NOW)
+    started = time.perf_counter()
+    report = send_queued(NOW, mail.messenger())
+    elapsed = time.perf_counter() - started
+    assert report.sent == count, report
+    db.session.remove()
+    db.engine.dispose()
+    return count / elapsed

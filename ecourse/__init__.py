@@ -1,0 +1,26 @@
+"""ecourse: an e-course delivered by email, one calm lesson at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web application; `test_config` overrides settings by name."""
+    app = Flask(__name__)
+
+    from ecourse import config, db, mail, web
+
+    config.init_app(app, test_config)
+    db.init_app(app)
+    mail.init_app(app)
+    web.init_app(app)
+
+    from ecourse import learn, providers, signup
+
+    app.register_blueprint(signup.bp)
+    app.register_blueprint(learn.bp)
+    app.register_blueprint(providers.bp)
+    return app

@@ -1,0 +1,244 @@
+"""The `ecourse` command: set up, serve, run the scheduler, tick by hand, inspect."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from ecourse import create_app, settings
+
+
+def with_app(command):
+    """Run the command inside a freshly built application's context."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            app = create_app()
+        except settings.SettingsError as error:
+            raise click.UsageError(str(error)) from None
+        with app.app_context():
+            return command(app, *args, **kwargs)
+
+    return wrapper
+
+
+def parse_now(_ctx, _param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, like 2026-12-01T07:30+01:00") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a UTC offset or Z, like 2026-12-01T07:30+01:00")
+    return moment.astimezone(UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ecourse")
+def main() -> None:
+    """ecourse: an e-course delivered by email, one calm lesson at a time.
+
+    Settings come from ECOURSE_* environment variables (see the README).
+    """
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.command()
+@with_app
+def init(app: Flask) -> None:
+    """Create or upgrade the database schema and import the lessons. Safe to run again."""
+    from ecourse.db import upgrade_schema
+
+    upgrade_schema()
+    click.echo(f"schema is up to date ({_safe_url(app)})")
+    _import_lessons(None)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
+@with_app
+def serve(app: Flask, host: str, port: int, threads: int) -> None:
+    """Run the web app (waitress) and the scheduler together in this one process.
+
+    Creates the database and imports the lessons on first start.
+    """
+    import waitress
+
+    from ecourse.scheduler import Scheduler
+
+    _ensure_ready()
+    if "ECOURSE_BASE_URL" not in os.environ:  # links in emails should reach this server
+        shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::", "::1"} else host
+        app.config["ECOURSE"]["BASE_URL"] = f"http://{shown}:{port}"
+    scheduler = Scheduler(app)
+    scheduler.start()
+    click.echo(f"ecourse on http://{host}:{port}/  (links in emails use {_setting('BASE_URL')})")
+    _describe_mail()
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="ecourse")
+    finally:
+        scheduler.shutdown()
+
+
+@main.command()
+@with_app
+def worker(app: Flask) -> None:
+    """Run only the scheduler, for deployments whose web processes run elsewhere."""
+    from ecourse.scheduler import Scheduler
+
+    _ensure_ready()
+    _describe_mail()
+    click.echo(f"worker: a pass every {_setting('TICK_SECONDS')} s; Ctrl+C stops")
+    try:
+        Scheduler(app, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("worker stopped")
+
+
+@main.command()
+@click.option(
+    "--now",
+    callback=parse_now,
+    metavar="ISO-8601",
+    help="Pretend it is this moment (with offset), to try a course without waiting.",
+)
+@with_app
+def tick(app: Flask, now: datetime | None) -> None:
+    """Run one pass (plan what is due, send what is queued), print what it did, exit."""
+    from ecourse.passes import run_pass, utcnow
+
+    report = run_pass(now or utcnow())
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
+@with_app
+def resume(app: Flask) -> None:
+    """Resume sending after it paused for too many errors in a row."""
+    from ecourse import health
+    from ecourse.passes import utcnow
+
+    paused = health.paused_until(utcnow())
+    health.resume()
+    click.echo(
+        f"sending resumed (it was paused: {paused[1]})" if paused else "sending was not paused"
+    )
+
+
+@main.group()
+def lessons() -> None:
+    """Manage lessons kept as files."""
+
+
+@lessons.command("import")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_app
+def import_lessons(app: Flask, path: Path | None) -> None:
+    """Import or update lessons from PATH (a lessons folder or one course folder).
+
+    Default: ECOURSE_LESSONS_DIR, or the project's lessons/. Idempotent: unchanged lessons
+    are left alone. A folder with any broken file is refused whole.
+    """
+    _import_lessons(path)
+
+
+@lessons.command("preview")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--course", "slug", help="Course slug (default: the first course).")
+@with_app
+def preview_lessons(app: Flask, folder: Path, slug: str | None) -> None:
+    """Render every lesson email (text and HTML) into FOLDER, to read before sending."""
+    from ecourse.passes import utcnow
+    from ecourse.planner import course_by_slug, default_course
+    from ecourse.previews import render_course
+
+    course = course_by_slug(slug) if slug else default_course()
+    if course is None:
+        raise click.ClickException("no such course; run `ecourse init` first")
+    for path in render_course(course, folder, utcnow()):
+        click.echo(f"wrote {path}")
+
+
+@main.command("timeline")
+@click.argument("email")
+@with_app
+def timeline_command(app: Flask, email: str) -> None:
+    """Show every lesson for one subscriber: sent, scheduled, or skipped and why."""
+    from ecourse.reports import print_timeline
+
+    if not print_timeline(email, click.echo):
+        raise click.ClickException(f"no subscriber with address {email}")
+
+
+def _import_lessons(path: Path | None) -> None:
+    from ecourse.catalog import ImportRefused, import_path
+    from ecourse.passes import utcnow
+    from ecourse.planner import reschedule_course
+
+    folder = path or lessons_folder()
+    now = utcnow()
+    try:
+        report = import_path(folder, _setting("TIMEZONE"), now)
+    except ImportRefused as refused:
+        for problem in refused.problems:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.ClickException("nothing was imported; fix the problems above") from None
+    for label, names in (("created", report.created), ("updated", report.updated)):
+        for name in names:
+            click.echo(f"{label}: {name}")
+    click.echo(f"unchanged: {len(report.unchanged)} lesson(s)")
+    for name in report.not_in_files:
+        click.echo(f"left alone (in the database, not in the files): {name}")
+    for course_id in report.courses_changed:
+        count = reschedule_course(course_id, now)
+        if count:
+            click.echo(f"rescheduled {count} enrollment(s)")
+
+
+def lessons_folder() -> Path:
+    from ecourse.resources import bundled
+
+    configured = _setting("LESSONS_DIR")
+    return Path(configured) if configured else bundled("lessons")
+
+
+def _ensure_ready() -> None:
+    """Create the schema on first start, and import the lessons if there are none yet."""
+    from ecourse.db import db, upgrade_schema
+    from ecourse.models import Course
+
+    upgrade_schema()
+    if db.session.scalar(select(Course.id).limit(1)) is None:
+        _import_lessons(None)
+
+
+def _describe_mail() -> None:
+    backend = _setting("MAIL_BACKEND")
+    if backend == "outbox":
+        click.echo(f"mail: written as .eml files to {Path(_setting('DATA_DIR')) / 'outbox'}")
+    elif backend == "smtp":
+        click.echo(f"mail: SMTP via {_setting('SMTP_HOST')}:{_setting('SMTP_PORT')}")
+
+
+def _setting(name: str):
+    return current_app.config["ECOURSE"][name]
+
+
+def _safe_url(app: Flask) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)

@@ -1,0 +1,147 @@
+"""The drip rules: which lesson comes next for an enrollment, and when.
+
+Pure functions of their arguments and `now`: no Flask, no SQL, no mail. Times go in and come
+out as aware UTC datetimes; the local calendar (send time, skipped weekdays, daylight saving)
+is applied only here.
+
+The rules, in words:
+- Day 0 is due the moment the subscriber confirms.
+- A lesson with day d is due on the start's local date + d at the course's send time, in the
+  subscriber's time zone, moved to the next allowed weekday if that day is skipped.
+- Two lessons of one enrollment are at least `min_gap` apart; a lesson pushed by the gap
+  waits for the next send slot, so a catch-up after downtime arrives at the calm morning
+  hour, one lesson per day, never at night and never three at once.
+- Lessons follow (day, slug) order. A lesson that sorts before the last one an enrollment
+  received (added later, or published later) is skipped for that enrollment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """How one subscriber's lessons are placed in their local calendar."""
+
+    tz: ZoneInfo
+    send_time: time
+    skip_weekdays: frozenset[int] = frozenset()
+    min_gap: timedelta = timedelta(hours=12)
+
+    def __post_init__(self) -> None:
+        if len(self.skip_weekdays) >= 7:
+            raise ValueError("a course must leave at least one weekday to send on")
+
+
+class LessonLike(Protocol):
+    id: int
+    day: int
+    slug: str
+    status: str
+
+
+def order_key(lesson: LessonLike) -> tuple[int, str]:
+    return (lesson.day, lesson.slug)
+
+
+def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall-clock time; a time the clocks skip is moved forward.
+
+    On the spring-forward night 02:30 does not exist in Europe/Amsterdam; it becomes 03:30,
+    the same distance past the jump. On the fall-back night the first 02:30 is taken.
+    """
+    # PEP 495: with fold=0 a skipped time is read with the offset from before the jump
+    # (so it lands after it) and a repeated time is its first occurrence.
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def send_slot(day: date, rhythm: Rhythm) -> datetime:
+    """The first allowed send moment on or after local date `day`."""
+    while day.weekday() in rhythm.skip_weekdays:
+        day += timedelta(days=1)
+    return local_moment(day, rhythm.send_time, rhythm.tz)
+
+
+def first_slot_at_or_after(moment: datetime, rhythm: Rhythm) -> datetime:
+    """The first send slot that is not earlier than `moment`."""
+    day = moment.astimezone(rhythm.tz).date()
+    slot = send_slot(day, rhythm)
+    while slot < moment:
+        day += timedelta(days=1)
+        slot = send_slot(day, rhythm)
+    return slot
+
+
+def scheduled_at(start: datetime, day_offset: int, rhythm: Rhythm) -> datetime:
+    """When a lesson is planned for an enrollment that started at `start`."""
+    if day_offset == 0:
+        return start
+    start_day = start.astimezone(rhythm.tz).date()
+    return send_slot(start_day + timedelta(days=day_offset), rhythm)
+
+
+def due_at(
+    start: datetime, day_offset: int, last_sent_at: datetime | None, rhythm: Rhythm
+) -> datetime:
+    """When a lesson may be sent, taking the gap after the previous lesson into account."""
+    planned = scheduled_at(start, day_offset, rhythm)
+    if last_sent_at is None:
+        return planned
+    earliest = last_sent_at + rhythm.min_gap
+    if planned >= earliest:
+        return planned
+    return first_slot_at_or_after(earliest, rhythm)
+
+
+def position(lessons: Iterable[LessonLike], handled_ids: set[int]) -> tuple[int, str] | None:
+    """The order key of the furthest lesson this enrollment already has a delivery for."""
+    keys = [order_key(lesson) for lesson in lessons if lesson.id in handled_ids]
+    return max(keys, default=None)
+
+
+def next_lesson(lessons: Sequence[LessonLike], handled_ids: set[int]) -> LessonLike | None:
+    """The next published lesson past the enrollment's position, or None when done."""
+    reached = position(lessons, handled_ids)
+    for lesson in sorted(lessons, key=order_key):
+        if lesson.status != "published" or lesson.id in handled_ids:
+            continue
+        if reached is None or order_key(lesson) > reached:
+            return lesson
+    return None
+
+
+def skip_reason(lesson: LessonLike, reached: tuple[int, str] | None) -> str | None:
+    """Why an unhandled lesson will not be sent to this enrollment, or None if it will."""
+    if lesson.status != "published":
+        return "draft: not published"
+    if reached is not None and order_key(lesson) < reached:
+        return "added after this subscriber had passed its place in the course"
+    return None
+
+
+def parse_weekdays(names: Iterable[str]) -> frozenset[int]:
+    """Turn weekday names (`saturday`, `sun`) into Python weekday numbers."""
+    numbers = set()
+    for name in names:
+        text = name.strip().lower()
+        matches = [i for i, day in enumerate(WEEKDAYS) if text and day.startswith(text[:3])]
+        if len(text) < 3 or not matches:
+            raise ValueError(f"unknown weekday {name!r}; use monday … sunday")
+        numbers.add(matches[0])
+    return frozenset(numbers)
+
+
+def parse_send_time(text: str) -> time:
+    """Read `HH:MM` (24-hour clock)."""
+    try:
+        hours, minutes = text.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"send time must look like 07:30, got {text!r}") from None

@@ -1,0 +1,141 @@
+"""The emails ecourse sends: their context, the one send policy, and the built `Message`.
+
+Context is split in two: what is the same for every recipient of an email (the lesson, the
+course) and the few personal values (first name, signed links). A `Renderer` renders each
+email once per pass and fills in only the personal values per recipient.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+
+from ecourse import links, markup
+from ecourse.mail import compose
+from ecourse.mail.message import Message, format_sender
+from ecourse.models import Course, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.resources import bundled
+
+PERSONAL_FIELDS = {
+    "confirm": ("first_name", "confirm_url"),
+    "lesson": ("first_name", "lesson_url", "unsubscribe_url"),
+}
+
+
+def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
+    """Why this delivery must not be sent now, or None when it may."""
+    status = delivery.subscriber.status
+    if status in {"unsubscribed", "bounced"}:
+        return status
+    if delivery.kind == "confirm":
+        return "already confirmed" if status == "active" else None
+    if status != "active":
+        return "not confirmed"
+    if enrollment is None or enrollment.status == "stopped":
+        return "enrollment stopped"
+    if delivery.lesson is None or delivery.lesson.status != "published":
+        return "lesson unpublished"
+    return None
+
+
+def templates_folder() -> Path:
+    configured = current_app.config["ECOURSE"]["EMAIL_TEMPLATES_DIR"]
+    return Path(configured) if configured else bundled("email_templates")
+
+
+def shared_context(kind: str, course: Course, lesson: Lesson | None) -> dict:
+    """Everything in an email that is the same for all its recipients."""
+    context = {"course": course, "sender_name": course.sender_name or course.title}
+    if kind == "confirm":
+        days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
+        return context | {
+            "valid_days": days,
+            "preview": f"Nog één klik: bevestig je aanmelding voor {course.title}.",
+        }
+    opening = markup.opening(lesson.body_md)
+    lessons = course.published_lessons
+    return context | {
+        "lesson": lesson,
+        "number": lessons.index(lesson) + 1 if lesson in lessons else None,
+        "total": len(lessons),
+        "opening_html": markup.render(opening),
+        "opening_text": markup.plain_text(opening),
+        "is_last": bool(lessons) and lesson == lessons[-1],
+        "preview": lesson.summary,
+    }
+
+
+def personal_values(kind: str, subscriber: Subscriber, lesson: Lesson | None) -> dict[str, str]:
+    """The values that differ per recipient: the name and the signed links."""
+    if kind == "confirm":
+        return {"first_name": subscriber.first_name, "confirm_url": links.confirm_url(subscriber)}
+    return {
+        "first_name": subscriber.first_name,
+        "lesson_url": links.lesson_url(subscriber, lesson),
+        "unsubscribe_url": links.unsubscribe_page_url(subscriber),
+    }
+
+
+class Renderer:
+    """Renders each distinct email once (template, Markdown, CSS inlining), then per
+    recipient only fills in the personal values. Make one per pass, so edits show up."""
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple, compose.PersonalTemplate] = {}
+
+    def render(self, kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None):
+        return self.fill(kind, course, lesson, personal_values(kind, subscriber, lesson))
+
+    def fill(self, kind: str, course: Course, lesson: Lesson | None, values: dict[str, str]):
+        """The email with these personal values (signed links carry a timestamp, so a
+        caller comparing two renders passes the same values to both)."""
+        # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,").
+        key = (kind, course.id, lesson.id if lesson else None, bool(values["first_name"]))
+        template = self._templates.get(key)
+        if template is None:
+            empty = dict.fromkeys(values, "")
+            present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
+            template = compose.render_personal(
+                templates_folder(), kind, shared_context(kind, course, lesson) | empty, present
+            )
+            self._templates[key] = template
+        return template.fill(values)
+
+
+def build(
+    kind: str,
+    subscriber: Subscriber,
+    course: Course,
+    lesson: Lesson | None,
+    message_id: str,
+    now: datetime,
+    renderer: Renderer | None = None,
+) -> Message:
+    """One email for one subscriber: a confirmation, or a lesson."""
+    rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson)
+    settings = current_app.config["ECOURSE"]
+    return Message(
+        to=subscriber.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        sender=format_sender(course.sender_name, settings["MAIL_FROM"]),
+        reply_to=settings["REPLY_TO"],
+        message_id=message_id,
+        date=now,
+        headers=_unsubscribe_headers(subscriber) if kind == "lesson" else (),
+    )
+
+
+def _unsubscribe_headers(subscriber: Subscriber) -> tuple[tuple[str, str], ...]:
+    """RFC 2369 and RFC 8058: one-click unsubscribe by POST, plus a mailto when configured."""
+    targets = [f"<{links.one_click_unsubscribe_url(subscriber)}>"]
+    mailto = current_app.config["ECOURSE"]["UNSUBSCRIBE_MAILTO"]
+    if mailto:
+        targets.append(f"<mailto:{mailto}?subject=unsubscribe>")
+    return (
+        ("List-Unsubscribe", ", ".join(targets)),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )

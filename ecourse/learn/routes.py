@@ -1,0 +1,125 @@
+"""Lesson pages, the course overview and the unsubscribe pages.
+
+A lesson link carries a signed token. Opening it moves the learner's identity into the
+session cookie and redirects to a clean URL, so the token never shows in the address bar,
+the history or a Referer header.
+"""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from ecourse import markup, timeline, tokens
+from ecourse.db import db
+from ecourse.learn import bp, service
+from ecourse.models import Course, Lesson
+from ecourse.passes import utcnow
+from ecourse.signup.forms import ConfirmForm
+from ecourse.web import csrf
+
+
+def _current_learner():
+    return service.subscriber_by_public_id(session.get("learner"))
+
+
+@bp.get("/l/<token>")
+def enter(token: str):
+    try:
+        public_id, lesson_id = tokens.read("lesson", token)
+    except (tokens.TokenError, ValueError, TypeError):
+        return render_template("learn/link_invalid.html"), 400
+    subscriber = service.subscriber_by_public_id(public_id)
+    lesson = db.session.get(Lesson, lesson_id)
+    if subscriber is None or lesson is None:
+        return render_template("learn/link_invalid.html"), 404
+    session.permanent = True
+    session["learner"] = subscriber.public_id
+    response = redirect(
+        url_for("learn.lesson", course_slug=lesson.course.slug, lesson_slug=lesson.slug)
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/les/<course_slug>/<lesson_slug>")
+def lesson(course_slug: str, lesson_slug: str):
+    subscriber = _current_learner()
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        abort(404)
+    lesson = next((each for each in course.lessons if each.slug == lesson_slug), None)
+    if lesson is None:
+        abort(404)
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    entries = _entries(subscriber, lesson)
+    entry = next((each for each in entries if each.lesson.id == lesson.id), None)
+    if entry is None or not entry.received:
+        zone = subscriber.timezone or course.timezone
+        return render_template("learn/locked.html", course=course, entry=entry, zone=zone), 403
+    return render_template(
+        "learn/lesson.html",
+        course=course,
+        lesson=lesson,
+        subscriber=subscriber,
+        body=markup.render(lesson.body_md),
+        exercise=markup.render(lesson.exercise_md),
+        reflection=markup.render(lesson.reflection_md),
+        entries=entries,
+    )
+
+
+def _entries(subscriber, lesson) -> list[timeline.Entry]:
+    enrollment = service.enrollment_for(subscriber, lesson)
+    return timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
+
+
+@bp.get("/cursus/<course_slug>")
+def overview(course_slug: str):
+    subscriber = _current_learner()
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        abort(404)
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    enrollment = next((e for e in subscriber.enrollments if e.course_id == course.id), None)
+    entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
+    zone = subscriber.timezone or course.timezone
+    return render_template(
+        "learn/overview.html", course=course, entries=entries, enrollment=enrollment, zone=zone
+    )
+
+
+def _subscriber_from_unsubscribe_token(token: str):
+    try:
+        public_id = tokens.read("unsubscribe", token)
+    except tokens.TokenError:
+        return None
+    return service.subscriber_by_public_id(public_id)
+
+
+@bp.route("/afmelden/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    subscriber = _subscriber_from_unsubscribe_token(token)
+    if subscriber is None:
+        return render_template("learn/link_invalid.html"), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.unsubscribe(subscriber, utcnow())
+        return render_template("learn/unsubscribed.html")
+    done = subscriber.status == "unsubscribed"
+    return render_template("learn/unsubscribe.html", form=form, done=done, token=token)
+
+
+@bp.route("/afmelden/<token>/een-klik", methods=["GET", "POST"])
+@csrf.exempt
+def one_click(token: str):
+    """RFC 8058: a POST from the mail client unsubscribes at once; a GET never does."""
+    subscriber = _subscriber_from_unsubscribe_token(token)
+    if subscriber is None:
+        return "Deze afmeldlink is ongeldig.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    if request.method == "GET":
+        return redirect(url_for("learn.unsubscribe", token=token))
+    service.unsubscribe(subscriber, utcnow())
+    return "Je bent afgemeld.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,151 @@
+"""The delivery ledger: every email is a row before it is sent.
+
+`queue` inserts a row whose unique key makes a second insert a no-op; `claim` moves rows
+from queued to sending with a lease, in one statement, so two passes never take the same
+row (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer at a time). A row whose
+worker died is claimable again when its lease runs out, and keeps its Message-ID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from ecourse.db import db
+from ecourse.mail.message import domain_of
+from ecourse.models import Delivery
+
+IN_FLIGHT = ("queued", "sending")
+
+
+def message_id_for(key: str) -> str:
+    """A Message-ID derived from the row's key: stable across retries, revealing no ids."""
+    secret = current_app.secret_key.encode()
+    digest = hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"<{digest}@{domain_of(current_app.config['ECOURSE']['MAIL_FROM'])}>"
+
+
+def queue(
+    *,
+    key: str,
+    kind: str,
+    subscriber_id: int,
+    now: datetime,
+    send_after: datetime,
+    enrollment_id: int | None = None,
+    lesson_id: int | None = None,
+) -> bool:
+    """Insert a queued delivery unless one with this key is live; say whether it queued one."""
+    values = dict(
+        key=key,
+        kind=kind,
+        subscriber_id=subscriber_id,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        status="queued",
+        send_after=send_after,
+        created_at=now,
+        message_id=message_id_for(key),
+        attempts=0,
+        last_error="",
+    )
+    statement = _upsert().values(**values)
+    return db.session.execute(statement).rowcount == 1
+
+
+def queue_many(rows: list[dict], now: datetime) -> None:
+    """Queue many deliveries in one statement (same rules as `queue`)."""
+    if not rows:
+        return
+    values = [
+        row
+        | {
+            "status": "queued",
+            "send_after": now,
+            "created_at": now,
+            "message_id": message_id_for(row["key"]),
+            "attempts": 0,
+            "last_error": "",
+        }
+        for row in rows
+    ]
+    db.session.execute(_upsert(), values)
+
+
+def _upsert():
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Delivery)
+    # A cancelled row (say, the subscriber left and came back) is queued again, keeping its
+    # Message-ID but starting its retry clock afresh; any other existing row means this
+    # email is already handled.
+    return statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "status": "queued",
+            "send_after": statement.excluded.send_after,
+            "last_error": "",
+            "created_at": statement.excluded.created_at,
+            "attempts": 0,
+        },
+        where=Delivery.status == "cancelled",
+    )
+
+
+def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delivery]]:
+    """Take up to `limit` due rows and commit, so others see them as taken.
+
+    Returns the claim's token with the rows; only the holder of the token may send them.
+    """
+    token = f"{os.getpid()}-{secrets.token_hex(6)}"  # which process holds a row, for operators
+    claimable = (
+        select(Delivery.id)
+        .where(
+            or_(
+                and_(Delivery.status == "queued", Delivery.send_after <= now),
+                and_(Delivery.status == "sending", Delivery.lease_until < now),
+            )
+        )
+        .order_by(Delivery.send_after, Delivery.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        claimable = claimable.with_for_update(skip_locked=True)
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(claimable.scalar_subquery()))
+        .values(
+            status="sending",
+            claim_token=token,
+            lease_until=now + lease,
+            attempts=Delivery.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    query = (
+        select(Delivery)
+        .where(Delivery.claim_token == token, Delivery.status == "sending")
+        .options(selectinload(Delivery.subscriber), selectinload(Delivery.lesson))
+        .order_by(Delivery.id)
+    )
+    return token, list(db.session.scalars(query))
+
+
+def cancel_queued(subscriber_id: int, reason: str) -> int:
+    """Cancel every delivery of a subscriber that has not been handed to a relay yet."""
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.status == "queued")
+        .values(status="cancelled", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -1,0 +1,129 @@
+"""Markdown to safe HTML, and the split of a lesson body into its marked sections.
+
+markdown-it-py's `commonmark` preset passes raw HTML through, so everything it produces is
+cleaned by nh3 before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+
+# The level-2 headings that mark a lesson's sections, in Dutch and in English.
+SECTION_MARKERS = {
+    "oefening": "exercise",
+    "exercise": "exercise",
+    "reflectie": "reflection",
+    "reflection": "reflection",
+}
+_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+
+def render(markdown_text: str) -> Markup:
+    """Render Markdown to HTML that is safe to show anywhere."""
+    raw = _parser().render(markdown_text or "")
+    clean = nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    return Markup(clean)
+
+
+def plain_text(markdown_text: str) -> str:
+    """The text of some Markdown without markup, for the plain-text part of an email."""
+    html = _parser().render(markdown_text or "")
+    html = re.sub(r"</(p|h[1-6]|ul|ol|blockquote)>", r"</\1>\n", html)  # blank line between blocks
+    text = html_lib.unescape(nh3.clean(html, tags=set()))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@dataclass(frozen=True)
+class Sections:
+    body: str
+    exercise: str
+    reflection: str
+
+
+def split_sections(markdown_text: str) -> Sections:
+    """Split a lesson at its `## Oefening` and `## Reflectie` headings."""
+    parts: dict[str, str] = {"body": "", "exercise": "", "reflection": ""}
+    current, start = "body", 0
+    for match in _HEADING.finditer(markdown_text):
+        section = SECTION_MARKERS.get(match.group(1).strip().lower())
+        if section is None:
+            continue
+        parts[current] += markdown_text[start : match.start()]
+        current, start = section, match.end()
+    parts[current] += markdown_text[start:]
+    return Sections(**{name: text.strip() for name, text in parts.items()})
+
+
+def opening(markdown_text: str, min_words: int = 40) -> str:
+    """The lesson's first paragraphs, up to the first heading, until about `min_words` long.
+
+    Used as the teaser in a lesson's email: one short paragraph alone ("Fijn dat je er
+    bent.") says too little about what is waiting.
+    """
+    taken: list[str] = []
+    for block in re.split(r"\n\s*\n", markdown_text.strip()):
+        if block.lstrip().startswith("#"):
+            break
+        taken.append(block.strip())
+        if len(" ".join(taken).split()) >= min_words:
+            break
+    return "\n\n".join(taken)
+
+
+WORDS_PER_MINUTE = 200  # an unhurried reading pace for lesson text
+
+
+def word_count(markdown_text: str) -> int:
+    return len(plain_text(markdown_text).split())
+
+
+def reading_minutes(*markdown_texts: str) -> int:
+    """Minutes to read the texts at a calm pace; at least one."""
+    words = sum(word_count(text) for text in markdown_texts)
+    return max(1, round(words / WORDS_PER_MINUTE))

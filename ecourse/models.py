@@ -1,0 +1,191 @@
+"""The tables: courses and lessons, subscribers with their consent, enrollments, deliveries.
+
+A `Delivery` is the ledger row behind every email: it exists before anything is sent, its
+`key` is unique, and only a row that is still claimable is ever sent. That is what makes a
+pass safe to run twice, or in two processes at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecourse.db import UTCDateTime, db
+
+
+def new_public_id() -> str:
+    """An unguessable identifier for links and cookies; sequential ids never leave the server."""
+    return secrets.token_urlsafe(16)
+
+
+class Course(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(10), default="nl")
+    send_time: Mapped[str] = mapped_column(String(5), default="07:30")
+    timezone: Mapped[str] = mapped_column(String(64))
+    skip_weekdays: Mapped[str] = mapped_column(String(80), default="")
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    cta_url: Mapped[str] = mapped_column(String(500), default="")
+    cta_text: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="(Lesson.day, Lesson.slug)"
+    )
+
+    @property
+    def published_lessons(self) -> list[Lesson]:
+        return [lesson for lesson in self.lessons if lesson.status == "published"]
+
+
+class Lesson(db.Model):
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    day: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    exercise_title: Mapped[str] = mapped_column(String(200), default="")
+    exercise_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    exercise_md: Mapped[str] = mapped_column(Text, default="")
+    reflection_md: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship(back_populates="lessons")
+
+    @property
+    def order_key(self) -> tuple[int, str]:
+        return (self.day, self.slug)
+
+
+class Subscriber(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    # pending (not yet confirmed), active, unsubscribed, bounced
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why mail stopped, in words: "unsubscribed", "550 5.1.1 …", "spam complaint".
+    suppressed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="subscriber", order_by="Consent.id"
+    )
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="subscriber")
+
+
+class Consent(db.Model):
+    """What a person agreed to, when, and where: one row per sign-up."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="consents")
+
+
+class Enrollment(db.Model):
+    __table_args__ = (UniqueConstraint("subscriber_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    # active, completed, stopped
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the planner should look at this enrollment again; NULL while a lesson is in
+    # flight or when nothing is left. Indexed so a pass costs what is due, not what exists.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every ORM update: a planner that read a stale copy (another process changed
+    # the enrollment meanwhile) fails its update instead of overwriting newer state.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="enrollments")
+    course: Mapped[Course] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Delivery(db.Model):
+    """One email, planned before it is sent: the ledger that prevents duplicates and losses."""
+
+    __table_args__ = (Index("ix_delivery_claimable", "status", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # confirm:<subscriber>:<n> or lesson:<enrollment>:<lesson>; unique, so planning twice
+    # can never produce a second email.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
+    # queued, sending, sent, failed, cancelled
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    message_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    subscriber: Mapped[Subscriber] = relationship()
+    lesson: Mapped[Lesson | None] = relationship()
+    attempts_log: Mapped[list[DeliveryAttempt]] = relationship(order_by="DeliveryAttempt.id")
+
+
+class DeliveryAttempt(db.Model):
+    """Every handoff of a delivery and the reply it got, for "why didn't I get lesson 3?"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))  # sent, retry, failed
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class EngineState(db.Model):
+    """Shared by every worker: whether sending is paused, until when, and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProviderEvent(db.Model):
+    """A bounce or complaint reported by the email provider's webhook, as received."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    provider: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # hard bounce, soft bounce, complaint, …
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    suppressed: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,49 @@
+"""One pass of the engine: plan what is due, then send what is queued."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app
+
+from ecourse import mail, planner, recorder, sender
+
+
+@dataclass
+class PassReport:
+    now: datetime
+    plan: planner.PlanReport
+    send: recorder.SendReport
+
+    def lines(self) -> list[str]:
+        plan, send = self.plan, self.send
+        lines = [
+            f"pass at {self.now.isoformat(timespec='seconds')}",
+            f"planned: {plan.queued} lesson(s) queued, {plan.completed} enrollment(s) completed",
+            f"sent: {send.sent}, retrying: {send.retrying}, failed: {send.failed}, "
+            f"cancelled: {send.cancelled}",
+        ]
+        if send.paused_until:
+            lines.append(
+                f"sending paused until {send.paused_until.isoformat(timespec='seconds')}: {send.pause_reason}"
+            )
+        lines += [f"  error: {error}" for error in send.errors[:20]]
+        return lines
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_pass(now: datetime) -> PassReport:
+    plan = planner.plan_due(now)
+    sent = sender.send_queued(now, mail.messenger())
+    return PassReport(now=now, plan=plan, send=sent)
+
+
+def wake() -> None:
+    """Ask the in-process scheduler, if this process has one, for a pass right away."""
+    waker = current_app.extensions.get("ecourse.wake")
+    if waker is not None:
+        waker()

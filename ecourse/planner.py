@@ -1,0 +1,196 @@
+"""Planning: turn enrollments whose time has come into queued lesson deliveries.
+
+Reads only enrollments whose indexed `next_due_at` has passed, so a pass with nothing due
+costs one index probe however many subscribers there are; and works in batches (one query
+for the delivery states of a whole batch, one statement for its queue rows), so a pass costs
+in proportion to what is due.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ecourse import drip, ledger
+from ecourse.db import db, take_write_lock
+from ecourse.models import Course, Delivery, Enrollment, Lesson
+
+
+@dataclass
+class PlanReport:
+    queued: int = 0
+    completed: int = 0
+    waiting: int = 0
+
+
+@lru_cache(maxsize=256)
+def _rhythm(zone: str, send_time: str, skip_weekdays: str, gap_hours: float) -> drip.Rhythm:
+    names = [name for name in skip_weekdays.split(",") if name]
+    return drip.Rhythm(
+        tz=ZoneInfo(zone),
+        send_time=drip.parse_send_time(send_time),
+        skip_weekdays=drip.parse_weekdays(names),
+        min_gap=timedelta(hours=gap_hours),
+    )
+
+
+def rhythm_for(enrollment: Enrollment) -> drip.Rhythm:
+    """The course's send time and skipped weekdays, in the subscriber's own time zone."""
+    course = enrollment.course
+    zone = enrollment.subscriber.timezone or course.timezone
+    gap = current_app.config["ECOURSE"]["MIN_GAP_HOURS"]
+    return _rhythm(zone, course.send_time, course.skip_weekdays, gap)
+
+
+def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+    """Per enrollment: lesson id → delivery status (cancelled rows do not count)."""
+    ids = list(enrollment_ids)
+    found: dict[int, dict[int, str]] = defaultdict(dict)
+    for start in range(0, len(ids), 900):  # keep under SQLite's bound-parameter limit
+        rows = db.session.execute(
+            select(Delivery.enrollment_id, Delivery.lesson_id, Delivery.status).where(
+                Delivery.enrollment_id.in_(ids[start : start + 900]),
+                Delivery.kind == "lesson",
+                Delivery.status != "cancelled",
+            )
+        )
+        for enrollment_id, lesson_id, status in rows:
+            found[enrollment_id][lesson_id] = status
+    return found
+
+
+def lesson_statuses(enrollment_id: int) -> dict[int, str]:
+    return statuses_for([enrollment_id]).get(enrollment_id, {})
+
+
+def reschedule(
+    enrollment: Enrollment, now: datetime, statuses: dict[int, str] | None = None
+) -> Lesson | None:
+    """Set `next_due_at` from the rules; return the next lesson, if any.
+
+    While a lesson is in flight the enrollment waits (NULL) for the sender to record it.
+    """
+    if enrollment.status == "stopped":
+        enrollment.next_due_at = None
+        return None
+    statuses = lesson_statuses(enrollment.id) if statuses is None else statuses
+    if any(status in ledger.IN_FLIGHT for status in statuses.values()):
+        enrollment.next_due_at = None
+        return None
+    lesson = drip.next_lesson(enrollment.course.lessons, set(statuses))
+    if lesson is None:
+        enrollment.status, enrollment.next_due_at = "completed", None
+        enrollment.completed_at = enrollment.completed_at or now
+        return None
+    enrollment.status, enrollment.completed_at = "active", None
+    enrollment.next_due_at = drip.due_at(
+        enrollment.started_at, lesson.day, enrollment.last_sent_at, rhythm_for(enrollment)
+    )
+    return lesson
+
+
+def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
+    """Queue the next lesson of every enrollment that is due, at most one each.
+
+    Safe with several planners and senders at once: PostgreSQL gives each planner other rows
+    (SKIP LOCKED); SQLite lets one writer in at a time, and the rows are read under its lock.
+    """
+    report = PlanReport()
+    while True:
+        due = locked(
+            select(Enrollment)
+            .where(Enrollment.status == "active", Enrollment.next_due_at <= now)
+            .order_by(Enrollment.next_due_at, Enrollment.id)
+            .limit(batch_size),
+            skip_locked=True,
+        )
+        statuses = statuses_for(enrollment.id for enrollment in due)
+        rows = [
+            row
+            for enrollment in due
+            if (row := _plan_one(enrollment, now, statuses[enrollment.id], report))
+        ]
+        ledger.queue_many(rows, now)
+        db.session.commit()
+        if len(due) < batch_size:
+            return report
+
+
+def locked(query, skip_locked: bool = False) -> list[Enrollment]:
+    """Enrollments read fresh under a lock, ready to change (see `take_write_lock`)."""
+    take_write_lock()
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=skip_locked, of=Enrollment)
+    query = query.options(selectinload(Enrollment.subscriber)).execution_options(
+        populate_existing=True
+    )
+    return list(db.session.scalars(query))
+
+
+def _plan_one(
+    enrollment: Enrollment, now: datetime, statuses: dict[int, str], report: PlanReport
+) -> dict | None:
+    lesson = reschedule(enrollment, now, statuses)
+    if lesson is None:
+        report.completed += enrollment.status == "completed"
+        return None
+    if enrollment.next_due_at > now:
+        report.waiting += 1
+        return None
+    enrollment.next_due_at = None
+    report.queued += 1
+    return {
+        "key": f"lesson:{enrollment.id}:{lesson.id}",
+        "kind": "lesson",
+        "subscriber_id": enrollment.subscriber_id,
+        "enrollment_id": enrollment.id,
+        "lesson_id": lesson.id,
+    }
+
+
+def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
+    """After lessons were sent (or given up), plan each enrollment's next one, in bulk.
+
+    The enrollments are read afresh under a lock, so a planner or an unsubscribe elsewhere
+    is seen, never overwritten.
+    """
+    if not enrollment_ids:
+        return
+    db.session.flush()
+    enrollments = locked(select(Enrollment).where(Enrollment.id.in_(enrollment_ids)))
+    statuses = statuses_for(enrollment_ids)
+    for enrollment in enrollments:
+        if sent:
+            enrollment.last_sent_at = now
+        reschedule(enrollment, now, statuses[enrollment.id])
+
+
+def reschedule_course(course_id: int, now: datetime) -> int:
+    """Recompute every live enrollment of a course after its lessons changed."""
+    enrollments = locked(
+        select(Enrollment).where(
+            Enrollment.course_id == course_id, Enrollment.status.in_(["active", "completed"])
+        )
+    )
+    statuses = statuses_for(enrollment.id for enrollment in enrollments)
+    for enrollment in enrollments:
+        reschedule(enrollment, now, statuses[enrollment.id])
+    db.session.commit()
+    return len(enrollments)
+
+
+def course_by_slug(slug: str) -> Course | None:
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def default_course() -> Course | None:
+    """The course the landing page offers: the first one imported."""
+    return db.session.scalar(select(Course).order_by(Course.id).limit(1))

@@ -1,0 +1,42 @@
+"""Signed, unguessable tokens for the links in emails.
+
+Each purpose has its own salt, so a lesson link can never be replayed as a confirmation or
+an unsubscribe. Tokens name the subscriber by `public_id`, never by a sequential id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+PURPOSES = {"confirm", "lesson", "unsubscribe"}
+
+
+class TokenError(Exception):
+    """A token is broken, forged, for another purpose, or expired (`expired` says which)."""
+
+    def __init__(self, expired: bool = False):
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.secret_key, salt=f"ecourse.{purpose}")
+
+
+def make(purpose: str, payload: Any) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read(purpose: str, token: str, max_age_seconds: int | None = None) -> Any:
+    """Return the payload, or raise `TokenError`."""
+    try:
+        return _serializer(purpose).loads(token, max_age=max_age_seconds)
+    except SignatureExpired:
+        raise TokenError(expired=True) from None
+    except BadSignature:
+        raise TokenError() from None

@@ -1,0 +1,149 @@
+"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL when
+ECOURSE_TEST_DATABASE_URL is set), a course written as files, and a real SMTP server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ecourse import create_app
+from ecourse.db import db
+from tests.factories import CourseWriter
+from tests.smtpserver import SMTPServer
+
+TEST_DATABASE_URL = os.environ.get("ECOURSE_TEST_DATABASE_URL", "")
+BASE_URL = "http://ecourse.test"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """Tests see only the settings they pass; a developer's ECOURSE_* never leaks in."""
+    for name in list(os.environ):
+        if name.startswith("ECOURSE_") and name != "ECOURSE_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
+def _migrate(url: str, data_dir: Path) -> None:
+    app = create_app({"DATABASE_URL": url, "DATA_DIR": str(data_dir), "SECRET_KEY": "x"})
+    with app.app_context():
+        from ecourse.db import upgrade_schema
+
+        upgrade_schema()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """A database built by running the migrations once: a template file, or PostgreSQL."""
+    scratch = tmp_path_factory.mktemp("template")
+    if TEST_DATABASE_URL:
+        engine = create_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:  # fails loudly when PostgreSQL is unreachable
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(TEST_DATABASE_URL, scratch)
+        return TEST_DATABASE_URL
+    template = scratch / "template.sqlite3"
+    _migrate(f"sqlite:///{template}", scratch)
+    return str(template)
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path) -> str:
+    if TEST_DATABASE_URL:
+        yield TEST_DATABASE_URL
+        _truncate_all(TEST_DATABASE_URL)
+        return
+    copy = tmp_path / "ecourse.sqlite3"
+    shutil.copyfile(migrated_database, copy)
+    yield f"sqlite:///{copy}"
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def course_files(tmp_path) -> CourseWriter:
+    """A small course written as files: three lessons on days 0, 2 and 4."""
+    writer = CourseWriter(tmp_path / "lessons" / "testcursus")
+    writer.course()
+    for number, day in enumerate((0, 2, 4), start=1):
+        writer.lesson(f"0{number}-les-{number}", title=f"Les nummer {number}", day=day)
+    return writer
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, course_files) -> dict:
+    return {
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "BASE_URL": BASE_URL,
+        "MAIL_BACKEND": "memory",
+        "MAIL_FROM": "Cursus <cursus@academie.test>",
+        "REPLY_TO": "vragen@academie.test",
+        "LESSONS_DIR": str(course_files.root.parent),
+    }
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    with app.app_context():
+        from ecourse.catalog import import_path
+
+        import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime.now(UTC))
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages the memory backend has 'sent'."""
+    return app.extensions["ecourse.messenger"].sent
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_app(settings):
+    """Build an app with extra settings (inside its app context) and the test course."""
+    from ecourse.catalog import import_path
+
+    contexts = []
+
+    def make(**overrides):
+        app = create_app(settings | overrides)
+        context = app.app_context()
+        context.push()
+        contexts.append(context)
+        import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime.now(UTC))
+        return app
+
+    yield make
+    for context in reversed(contexts):
+        db.session.remove()
+        db.engine.dispose()
+        context.pop()

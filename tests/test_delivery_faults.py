@@ -1,0 +1,233 @@
+"""Faults on the way out: refusals at each SMTP stage, give-ups, pauses, races, retries."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ecourse import ledger
+from ecourse.db import db
+from ecourse.gate import Gate, Item
+from ecourse.models import Delivery, DeliveryAttempt, Enrollment, Subscriber
+from ecourse.passes import run_pass
+from ecourse.recorder import retry_delay
+from ecourse.signup.service import InvalidAddress, clean_name, normalise_address
+from tests.factories import enrolled, sign_up
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def status_of(email: str) -> str:
+    return db.session.scalar(select(Subscriber.status).where(Subscriber.email == email))
+
+
+def test_international_domain_is_stored_in_ascii_and_delivered(make_app, smtp_server):
+    make_app(**smtp_server.settings)
+    sign_up("Piet@Bücher.de", NOW)
+    run_pass(NOW)
+    (received,) = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["piet@xn--bcher-kva.de"]
+
+
+def test_address_that_needs_smtputf8_is_refused_clearly():
+    with pytest.raises(InvalidAddress, match="tekens die we helaas niet kunnen versturen"):
+        normalise_address("jöhn@example.org")
+
+
+def test_refusal_at_mail_from_is_our_problem_and_bounces_nobody(make_app, smtp_server):
+    make_app(**smtp_server.settings)
+    smtp_server.refuse_sender = "530 5.7.0 Authentication required"
+    for number in range(3):
+        sign_up(f"p{number}@example.org", NOW)
+    report = run_pass(NOW)
+    assert (report.send.retrying, report.send.failed) == (3, 0)
+    assert {status_of(f"p{number}@example.org") for number in range(3)} == {"pending"}
+
+
+def test_refusal_at_data_fails_the_message_but_keeps_the_address(make_app, smtp_server):
+    make_app(**smtp_server.settings)
+    enrolled("reject@example.org", NOW)  # the confirmation itself is refused at DATA too
+    report = run_pass(NOW)
+    assert report.send.failed == 1 and "554" in report.send.errors[0]
+    assert status_of("reject@example.org") == "active"
+    enrollment = db.session.scalar(select(Enrollment))
+    assert (
+        enrollment.status == "active" and enrollment.next_due_at is not None
+    )  # the course goes on
+
+
+def test_permanent_refusal_at_rcpt_bounces_and_stops_the_course(make_app, smtp_server):
+    from ecourse.signup.service import confirm
+
+    make_app(**smtp_server.settings)
+    confirm(sign_up("bounce@example.org", NOW), NOW)
+    run_pass(NOW)  # lesson 1 bounces
+    assert status_of("bounce@example.org") == "bounced"
+    assert db.session.scalar(select(Enrollment.status)) == "stopped"
+    assert "550" in db.session.scalar(select(Subscriber.suppressed_reason))
+
+
+def test_given_up_lesson_lets_the_course_go_on(make_app, smtp_server):
+    make_app(**smtp_server.settings, GIVE_UP_DAYS=1.0)
+    subscriber = sign_up("later@example.org", NOW)
+    from ecourse.signup.service import confirm
+
+    confirm(subscriber, NOW)  # confirmed by other means; every mail to it now gets 451
+    moment = NOW
+    while moment < NOW + timedelta(days=2):
+        run_pass(moment)
+        moment += timedelta(hours=1)
+    lesson_one = db.session.scalar(select(Delivery).where(Delivery.key.like("lesson:%:1")))
+    assert lesson_one.status == "failed" and lesson_one.last_error.startswith("gave up after")
+    later_lessons = db.session.scalars(
+        select(Delivery.lesson_id).where(Delivery.kind == "lesson")
+    ).all()
+    assert len(later_lessons) >= 2  # lesson 2 was planned and tried after lesson 1 was given up
+
+
+def test_every_attempt_is_recorded_with_its_reply(make_app, smtp_server):
+    make_app(**smtp_server.settings)
+    sign_up("later-log@example.org", NOW)
+    run_pass(NOW)
+    run_pass(NOW + timedelta(minutes=6))
+    attempts = db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()
+    assert [(a.outcome, a.detail[:3]) for a in attempts] == [("retry", "451"), ("retry", "451")]
+    assert attempts[1].attempted_at == NOW + timedelta(minutes=6)
+
+
+def test_backoff_doubles_from_the_first_wait_up_to_the_cap():
+    settings = {"RETRY_FIRST_MINUTES": 2.0, "RETRY_MAX_HOURS": 1.0}
+    delays = [retry_delay(attempt, settings) for attempt in range(1, 8)]
+    assert delays[:6] == [timedelta(minutes=m) for m in (2, 4, 8, 16, 32, 60)]
+    assert delays[6] == timedelta(hours=1)
+
+
+def test_too_many_errors_in_a_row_pause_all_sending(make_app, smtp_server):
+    make_app(**smtp_server.settings, PAUSE_AFTER_ERRORS=3, PAUSE_MINUTES=30.0, SMTP_CONCURRENCY=1)
+    for number in range(6):
+        sign_up(f"later{number}@example.org", NOW)
+    report = run_pass(NOW)
+    assert report.send.paused_until == NOW + timedelta(minutes=30)
+    assert report.send.retrying == 3  # the rest were handed back, untried
+    untried = db.session.scalars(select(Delivery).where(Delivery.attempts == 0)).all()
+    assert len(untried) == 3 and {d.status for d in untried} == {"queued"}
+    assert "sending paused until" in "\n".join(report.lines())
+    assert run_pass(NOW + timedelta(minutes=10)).send.paused_until is not None
+    assert run_pass(NOW + timedelta(minutes=31)).send.retrying == 3  # the pause is over
+
+
+def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_server):
+    from ecourse.learn.service import unsubscribe
+
+    app = make_app(**smtp_server.settings, SMTP_CONCURRENCY=1)
+    sign_up("slow@example.org", NOW)
+    victim = sign_up("victim@example.org", NOW)
+    db.session.commit()
+
+    def send_in_background():
+        with app.app_context():
+            run_pass(NOW)
+
+    sending = threading.Thread(target=send_in_background)
+    sending.start()
+    assert smtp_server.slow_started.wait(10)  # the batch is claimed and in flight
+    unsubscribe(victim, NOW)  # committed while the slow message is being handed over
+    sending.join(20)
+    assert [r.rcpt_tos for r in smtp_server.received] == [["slow@example.org"]]
+    db.session.expire_all()
+    row = db.session.scalar(select(Delivery).where(Delivery.subscriber_id == victim.id))
+    assert row.status == "cancelled" and "unsubscribed" in row.last_error
+
+
+def test_a_row_taken_over_by_another_worker_is_not_sent_by_the_first(app):
+    sign_up("taken@example.org", NOW)
+    first_token, (row,) = ledger.claim(NOW, 10, timedelta(seconds=0))  # lease runs out at once
+    second_token, (same,) = ledger.claim(NOW + timedelta(seconds=1), 10, timedelta(minutes=5))
+    assert same.id == row.id and first_token != second_token
+    gate = Gate(db.engine)
+    item = Item(row.id, row.subscriber_id, "confirm", first_token, message=None)
+    with gate.hold([item]) as wanted:
+        assert wanted == set()
+    with gate.hold(
+        [Item(row.id, row.subscriber_id, "confirm", second_token, message=None)]
+    ) as wanted:
+        assert wanted == {0}
+
+
+def test_names_lose_control_characters_and_line_breaks():
+    assert clean_name("Eve\r.\n\x00MAIL FROM:<x@evil.test>") == "Eve.MAIL FROM:<x@evil.test>"
+    assert clean_name("  Anne \u2028 Marie ") == "Anne Marie"
+
+
+def test_a_nul_byte_in_a_url_is_a_clean_400(client):
+    response = client.get("/c/abc%00def")
+    assert response.status_code == 400 and "niet verwerken" in response.text
+
+
+def test_an_empty_secret_key_file_is_refused(tmp_path):
+    from ecourse import create_app
+
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(RuntimeError, match="no usable secret key"):
+        create_app({"DATA_DIR": str(tmp_path)})
+
+
+def test_resume_command_lifts_a_pause(make_app, monkeypatch, settings):
+    from click.testing import CliRunner
+
+    from ecourse import health
+    from ecourse.cli import main
+    from ecourse.passes import utcnow
+
+    make_app()
+    health.pause(utcnow(), 60, "relay down")
+    for name, value in settings.items():
+        monkeypatch.setenv(f"ECOURSE_{name}", str(value))
+    result = CliRunner().invoke(main, ["resume"])
+    assert result.exit_code == 0 and "sending resumed (it was paused: relay down)" in result.output
+    db.session.expire_all()
+    assert health.paused_until(utcnow()) is None
+
+
+def test_a_failure_before_the_handoff_fails_those_messages_not_the_pass(make_app, smtp_server):
+    # The shared rate store is unreachable: nothing can be sent, but nothing is lost either.
+    from tests.smtpserver import free_port
+
+    make_app(
+        **smtp_server.settings,
+        SEND_RATE=5,
+        RATELIMIT_STORAGE_URL=f"redis://127.0.0.1:{free_port()}",
+    )
+    for number in range(3):
+        sign_up(f"store{number}@example.org", NOW)
+    report = run_pass(NOW)
+    assert (report.send.sent, report.send.retrying) == (0, 3)
+    rows = db.session.scalars(select(Delivery)).all()
+    assert {row.status for row in rows} == {"queued"} and all(
+        "not sent" in row.last_error for row in rows
+    )
+    assert smtp_server.received == []
+
+
+def test_a_lesson_held_back_does_not_leave_its_enrollment_waiting(app, outbox):
+    from ecourse.models import Lesson
+    from ecourse.planner import plan_due
+    from tests.factories import run_until
+
+    subscriber = enrolled("held@example.org", NOW)
+    run_pass(NOW)  # lesson 1
+    later = NOW + timedelta(days=2, hours=1)
+    plan_due(later)  # lesson 2 is queued ...
+    lesson_two = db.session.scalar(select(Lesson).where(Lesson.slug == "02-les-2"))
+    lesson_two.status = "draft"  # ... and unpublished before it goes out
+    db.session.commit()
+    run_pass(later)
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.subscriber_id == subscriber.id)
+    )
+    assert enrollment.next_due_at is not None  # not stranded: lesson 3 is planned
+    run_until(later, later + timedelta(days=4))
+    assert [m.subject for m in outbox if m.subject.startswith("Les")][-1] == "Les 2: Les nummer 3"

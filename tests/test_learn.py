@@ -1,0 +1,186 @@
+"""Lesson pages opened from emails, the overview, unsubscribing, and page safety."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ecourse.db import db
+from ecourse.models import Delivery, Subscriber
+from ecourse.passes import run_pass
+from tests.conftest import BASE_URL
+from tests.factories import enrolled
+from tests.web import csrf_token, link_in
+
+
+@pytest.fixture
+def learner(app, outbox):
+    """A subscriber who has just received lesson 1."""
+    now = datetime.now(UTC)
+    subscriber = enrolled("leer@example.org", now, first_name="Lotte")
+    run_pass(now)
+    return subscriber
+
+
+def lesson_link(outbox, number: int = 1) -> str:
+    message = next(m for m in outbox if m.subject.startswith(f"Les {number}"))
+    return link_in(message.text, "/l/").replace(BASE_URL, "")
+
+
+def unsubscribe_link(outbox) -> str:
+    message = next(m for m in outbox if m.subject.startswith("Les"))
+    return link_in(message.text, "/afmelden/").replace(BASE_URL, "")
+
+
+def test_lesson_link_moves_the_token_into_the_session_and_cleans_the_url(client, learner, outbox):
+    response = client.get(lesson_link(outbox))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/les/testcursus/01-les-1"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/les/testcursus/01-les-1")
+    assert page.status_code == 200
+    assert "<h1>Les nummer 1</h1>" in page.text
+    assert "Oefening: Oefening bij Les nummer 1" in page.text
+    assert "Ongeveer 5 minuten" in page.text
+    assert "<li>Voeten op de grond.</li>" in page.text
+    assert "Wat merkte je?" in page.text
+    assert "113" in page.text  # the care note
+
+
+def test_lesson_page_without_the_link_asks_for_it(client, learner):
+    page = client.get("/les/testcursus/01-les-1")
+    assert page.status_code == 403 and "Open de link uit je e-mail" in page.text
+
+
+def test_lesson_link_token_is_unguessable_and_forgery_is_refused(client, learner, outbox):
+    link = lesson_link(outbox)
+    token = link.rsplit("/", 1)[1]
+    assert len(token) > 40 and str(learner.id) != token
+    forged = client.get(link[:-3] + "abc")
+    assert forged.status_code == 400 and "werkt niet" in forged.text
+
+
+def test_upcoming_lesson_is_locked_with_its_local_date(client, learner, outbox):
+    client.get(lesson_link(outbox))
+    page = client.get("/les/testcursus/02-les-2")
+    assert page.status_code == 403
+    assert "Deze les komt nog" in page.text and "07:30" in page.text
+
+
+def test_overview_lists_received_and_upcoming_lessons(client, learner, outbox):
+    client.get(lesson_link(outbox))
+    page = client.get("/cursus/testcursus")
+    assert page.status_code == 200
+    assert 'href="/les/testcursus/01-les-1"' in page.text
+    assert "Les nummer 2" in page.text and "komt" in page.text
+    assert 'href="/les/testcursus/02-les-2"' not in page.text
+
+
+def test_last_lesson_carries_the_call_to_action(app, client, outbox):
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    from tests.factories import run_until
+
+    enrolled("end@example.org", start)
+    run_until(start, start + timedelta(days=6))
+    client.get(lesson_link(outbox, 3))
+    page = client.get("/les/testcursus/03-les-3")
+    assert 'href="https://academie.test/weekend"' in page.text and "Kom kennismaken" in page.text
+    first = client.get("/les/testcursus/01-les-1")
+    assert "academie.test/weekend" not in first.text
+
+
+def test_unsubscribe_page_needs_a_click_and_a_get_changes_nothing(client, learner, outbox):
+    url = unsubscribe_link(outbox)
+    page = client.get(url)
+    assert page.status_code == 200 and "Meld mij af" in page.text
+    assert db.session.scalar(select(Subscriber.status)) == "active"
+    done = client.post(url, data={"csrf_token": csrf_token(page.text)})
+    assert done.status_code == 200 and "Je bent afgemeld" in done.text
+    assert db.session.scalar(select(Subscriber.status)) == "unsubscribed"
+
+
+def test_unsubscribe_form_without_csrf_token_is_refused(client, learner, outbox):
+    response = client.post(unsubscribe_link(outbox))
+    assert response.status_code == 400
+    assert db.session.scalar(select(Subscriber.status)) == "active"
+
+
+def test_one_click_post_unsubscribes_without_cookies_or_token(app, learner, outbox):
+    header = dict(next(m for m in outbox if m.subject.startswith("Les")).headers)
+    url = header["List-Unsubscribe"].strip("<>").replace(BASE_URL, "")
+    fresh = app.test_client(use_cookies=False)
+    response = fresh.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200  # answered directly, never a redirect
+    assert db.session.scalar(select(Subscriber.status)) == "unsubscribed"
+    later = datetime.now(UTC) + timedelta(days=10)
+    run_pass(later)
+    assert not [m for m in outbox if m.subject.startswith("Les 2")]
+
+
+def test_get_on_the_one_click_url_never_unsubscribes(app, learner, outbox):
+    header = dict(next(m for m in outbox if m.subject.startswith("Les")).headers)
+    url = header["List-Unsubscribe"].strip("<>").replace(BASE_URL, "")
+    response = app.test_client().get(url)
+    assert response.status_code == 302
+    assert db.session.scalar(select(Subscriber.status)) == "active"
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_user_text_is_escaped_in_pages_and_emails(app, client, outbox):
+    now = datetime.now(UTC)
+    enrolled("xss@example.org", now, first_name="<script>alert(1)</script>")
+    run_pass(now)
+    lesson = next(m for m in outbox if m.subject.startswith("Les"))
+    assert "<script>alert(1)</script>" not in lesson.html
+    assert "&lt;script&gt;" in lesson.html
+
+
+def test_raw_html_in_lesson_markdown_is_sanitised(app, client, course_files, outbox):
+    from ecourse.catalog import import_path
+
+    course_files.lesson(
+        "01-les-1",
+        title="Les nummer 1",
+        day=0,
+        body='Tekst <script>alert(1)</script> en <a href="javascript:alert(1)">link</a>.\n\n'
+        "## Oefening\n\n1. Adem uit.\n",
+    )
+    import_path(course_files.root, "Europe/Amsterdam", datetime.now(UTC))
+    now = datetime.now(UTC)
+    enrolled("safe@example.org", now)
+    run_pass(now)
+    client.get(lesson_link(outbox))
+    page = client.get("/les/testcursus/01-les-1")
+    assert "<script>alert(1)" not in page.text
+    assert "javascript:" not in page.text
+
+
+def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
+    from ecourse import ledger
+
+    now = datetime.now(UTC)
+    row = db.session.scalar(select(Delivery).where(Delivery.kind == "lesson"))
+    again = ledger.queue(
+        key=row.key,
+        kind="lesson",
+        subscriber_id=row.subscriber_id,
+        now=now,
+        send_after=now,
+        enrollment_id=row.enrollment_id,
+        lesson_id=row.lesson_id,
+    )
+    db.session.commit()
+    assert again is False
+    assert len(db.session.scalars(select(Delivery).where(Delivery.key == row.key)).all()) == 1

@@ -1,0 +1,191 @@
+"""Sign-up with double opt-in, through the real pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ecourse.db import db
+from ecourse.models import Consent, Delivery, Enrollment, Subscriber
+from ecourse.passes import run_pass
+from tests.conftest import BASE_URL
+from tests.factories import sign_up
+from tests.web import csrf_token, link_in, post_form, sign_up_form
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_landing_page_shows_the_course_and_an_unticked_consent(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<h1>Testcursus</h1>" in page.text
+    assert "Tweede alinea." in page.text
+    assert 'type="checkbox"' in page.text and "checked" not in page.text
+    assert "3 lessen per e-mail" in page.text  # the consent names what they will receive
+    assert 'name="website"' in page.text  # the honeypot
+
+
+def test_sign_up_creates_a_pending_subscriber_with_a_consent_record(client):
+    response = sign_up_form(
+        client,
+        "  Anna@Example.ORG ",
+        first_name="Anna",
+        timezone="Europe/Brussels",
+        headers={"User-Agent": "TestBrowser/1.0"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/aangemeld")
+    subscriber = db.session.scalar(select(Subscriber))
+    assert (subscriber.email, subscriber.status, subscriber.timezone) == (
+        "anna@example.org",
+        "pending",
+        "Europe/Brussels",
+    )
+    consent = db.session.scalar(select(Consent))
+    assert consent.text.startswith("Ja, stuur mij de gratis e-cursus")
+    assert len(consent.text_hash) == 64
+    assert consent.ip_address == "127.0.0.1"
+    assert consent.user_agent == "TestBrowser/1.0"
+    assert consent.source_url == "http://localhost/"
+    assert consent.created_at.tzinfo is not None and consent.confirmed_at is None
+    assert db.session.scalar(select(Delivery.kind)) == "confirm"
+
+
+def test_confirmation_email_is_transactional_with_an_expiring_link(client, outbox):
+    sign_up_form(client, "bea@example.org", first_name="Bea")
+    run_pass(datetime.now(UTC))
+    (message,) = outbox
+    assert message.subject == "Bevestig je aanmelding voor Testcursus"
+    assert "Hoi Bea" in message.text and "7 dagen geldig" in message.text
+    assert "Les" not in message.subject and "/l/" not in message.text  # no lesson in it
+    assert link_in(message.text, "/bevestig/").startswith(BASE_URL)
+    assert not any(name == "List-Unsubscribe" for name, _ in message.headers)
+
+
+def test_duplicate_sign_up_looks_the_same_and_does_not_resend_at_once(client, outbox):
+    first = sign_up_form(client, "dup@example.org")
+    second = sign_up_form(client, "dup@example.org")
+    assert (first.status_code, first.headers["Location"]) == (
+        second.status_code,
+        second.headers["Location"],
+    )
+    assert count(Subscriber) == 1
+    assert count(Consent) == 2  # each sign-up is its own consent record
+    assert db.session.scalar(select(func.count()).where(Delivery.kind == "confirm")) == 1
+
+
+def test_repeated_sign_up_resends_the_confirmation_after_the_interval(app):
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    sign_up("again@example.org", now)
+    sign_up("again@example.org", now + timedelta(minutes=5))
+    sign_up("again@example.org", now + timedelta(minutes=20))
+    keys = db.session.scalars(select(Delivery.key).order_by(Delivery.id)).all()
+    assert [key.rsplit(":", 1)[1] for key in keys] == ["1", "2"]
+
+
+def test_sign_up_of_an_active_subscriber_changes_nothing_and_says_the_same(client, app):
+    from tests.factories import enrolled
+
+    enrolled("active@example.org", datetime.now(UTC))
+    response = sign_up_form(client, "active@example.org")
+    assert response.headers["Location"].endswith("/aangemeld")
+    assert db.session.scalar(select(Subscriber.status)) == "active"
+
+
+def test_invalid_address_gets_a_clear_message(client):
+    response = sign_up_form(client, "not-an-address")
+    assert response.status_code == 400
+    assert "Dit e-mailadres klopt niet helemaal" in response.text
+    assert count(Subscriber) == 0
+
+
+def test_sign_up_without_consent_is_refused_with_a_message(client):
+    response = sign_up_form(client, "noconsent@example.org", consent="")
+    assert response.status_code == 400
+    assert "Vink aan dat je de lessen wilt ontvangen" in response.text
+    assert count(Subscriber) == 0
+
+
+def test_honeypot_sign_up_is_answered_politely_and_dropped(client):
+    response = sign_up_form(client, "bot@example.org", website="http://spam.example")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/aangemeld")
+    assert count(Subscriber) == 0
+
+
+def test_sign_up_without_csrf_token_is_refused(client):
+    response = client.post("/", data={"email": "x@example.org", "consent": "y"})
+    assert response.status_code == 400
+    assert "formulier was verlopen" in response.text
+    assert count(Subscriber) == 0
+
+
+def test_sign_ups_are_rate_limited_per_address(client):
+    codes = [sign_up_form(client, f"rate{n}@example.org").status_code for n in range(7)]
+    assert codes[:5] == [302] * 5
+    assert codes[5] == 429
+    last = sign_up_form(client, "rate-last@example.org")
+    assert "Even rustig aan" in last.text
+
+
+def test_confirm_link_shows_a_button_and_does_not_confirm_on_get(client, outbox):
+    sign_up_form(client, "click@example.org")
+    run_pass(datetime.now(UTC))
+    url = link_in(outbox[0].text, "/bevestig/").replace(BASE_URL, "")
+    page = client.get(url)
+    assert page.status_code == 200 and "Ja, ik meld me aan" in page.text
+    assert db.session.scalar(select(Subscriber.status)) == "pending"
+    done = client.post(url, data={"csrf_token": csrf_token(page.text)})
+    assert done.status_code == 200 and "Welkom!" in done.text
+    subscriber = db.session.scalar(select(Subscriber))
+    assert subscriber.status == "active" and subscriber.consents[0].confirmed_at is not None
+    enrollment = db.session.scalar(select(Enrollment))
+    assert enrollment.started_at == subscriber.confirmed_at
+
+
+def test_confirming_twice_is_harmless(client, outbox):
+    sign_up_form(client, "twice@example.org")
+    run_pass(datetime.now(UTC))
+    url = link_in(outbox[0].text, "/bevestig/").replace(BASE_URL, "")
+    post_form(client, url, {})
+    again = client.get(url)
+    assert again.status_code == 200 and "Welkom!" in again.text
+    assert count(Enrollment) == 1
+
+
+def test_expired_confirmation_link_says_so(app, client, outbox):
+    app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"] = -1
+    sign_up_form(client, "old@example.org")
+    run_pass(datetime.now(UTC))
+    url = link_in(outbox[0].text, "/bevestig/").replace(BASE_URL, "")
+    page = client.get(url)
+    assert page.status_code == 400 and "verlopen" in page.text
+
+
+def test_forged_confirmation_link_is_refused(client):
+    page = client.get("/bevestig/eyJhbGciOi.forged.token")
+    assert page.status_code == 400 and "werkt niet" in page.text
+
+
+def test_unknown_course_page_is_a_friendly_404(client):
+    page = client.get("/c/bestaat-niet")
+    assert page.status_code == 404 and "bestaat niet" in page.text
+
+
+def test_returning_subscriber_resumes_where_they_left_off(app, outbox):
+    from ecourse.learn.service import unsubscribe
+    from ecourse.signup.service import confirm
+    from tests.factories import enrolled
+
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    subscriber = enrolled("back@example.org", start)
+    run_pass(start)
+    unsubscribe(subscriber, start + timedelta(days=1))
+    later = start + timedelta(days=20)
+    sign_up("back@example.org", later)
+    confirm(subscriber, later)
+    run_pass(later)
+    lessons = [m.subject for m in outbox if m.subject.startswith("Les")]
+    assert lessons == ["Les 1: Les nummer 1", "Les 2: Les nummer 2"]
