@@ -12,7 +12,11 @@ The rules, in words:
   waits for the next send slot, so a catch-up after downtime arrives at the calm morning
   hour, one lesson per day, never at night and never three at once.
 - Lessons follow (day, slug) order. A lesson that sorts before the last one an enrollment
-  received (added later, or published later) is skipped for that enrollment.
+  received (added later, moved, or published later) is "late" for that enrollment: it is
+  skipped, unless the admin chose `late_rule = "send"` with the change; then it comes first,
+  at the learner's next send slot.
+- A lesson is never due before the first send slot at or after `available_from` (the moment
+  an admin published it), so publishing in the afternoon still delivers in the morning.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class LessonLike(Protocol):
     day: int
     slug: str
     status: str
+    late_rule: str
+    available_from: datetime | None
 
 
 def order_key(lesson: LessonLike) -> tuple[int, str]:
@@ -106,24 +112,51 @@ def position(lessons: Iterable[LessonLike], handled_ids: set[int]) -> tuple[int,
     return max(keys, default=None)
 
 
-def next_lesson(lessons: Sequence[LessonLike], handled_ids: set[int]) -> LessonLike | None:
-    """The next published lesson past the enrollment's position, or None when done."""
+def is_late(lesson: LessonLike, reached: tuple[int, str] | None) -> bool:
+    """Whether the enrollment is already past this lesson's place in the course."""
+    return reached is not None and order_key(lesson) < reached
+
+
+def send_order(lessons: Iterable[LessonLike], handled_ids: set[int]) -> list[LessonLike]:
+    """The lessons this enrollment will still get, in the order they will be sent.
+
+    Late lessons the admin chose to send come first (they are overdue); then the rest in
+    course order.
+    """
     reached = position(lessons, handled_ids)
-    for lesson in sorted(lessons, key=order_key):
-        if lesson.status != "published" or lesson.id in handled_ids:
-            continue
-        if reached is None or order_key(lesson) > reached:
-            return lesson
-    return None
+    waiting = [
+        lesson
+        for lesson in lessons
+        if lesson.id not in handled_ids and skip_reason(lesson, reached) is None
+    ]
+    return sorted(waiting, key=lambda lesson: (not is_late(lesson, reached), order_key(lesson)))
+
+
+def next_lesson(lessons: Sequence[LessonLike], handled_ids: set[int]) -> LessonLike | None:
+    """The next lesson to send this enrollment, or None when it is done."""
+    return next(iter(send_order(lessons, handled_ids)), None)
 
 
 def skip_reason(lesson: LessonLike, reached: tuple[int, str] | None) -> str | None:
     """Why an unhandled lesson will not be sent to this enrollment, or None if it will."""
     if lesson.status != "published":
         return "draft: not published"
-    if reached is not None and order_key(lesson) < reached:
+    if is_late(lesson, reached) and lesson.late_rule != "send":
         return "added after this subscriber had passed its place in the course"
     return None
+
+
+def lesson_due_at(
+    lesson: LessonLike, start: datetime, last_sent_at: datetime | None, rhythm: Rhythm
+) -> datetime:
+    """`due_at` for this lesson, but never before the first send slot after it was published.
+
+    A late lesson's planned day is in the past, so this also places it at the next slot.
+    """
+    due = due_at(start, lesson.day, last_sent_at, rhythm)
+    if lesson.available_from is not None and due < lesson.available_from:
+        return first_slot_at_or_after(lesson.available_from, rhythm)
+    return due
 
 
 def parse_weekdays(names: Iterable[str]) -> frozenset[int]:

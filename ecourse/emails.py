@@ -35,6 +35,8 @@ def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None
         return "not confirmed"
     if enrollment is None or enrollment.status == "stopped":
         return "enrollment stopped"
+    if enrollment.status == "paused":
+        return "enrollment paused"
     if delivery.lesson is None or delivery.lesson.status != "published":
         return "lesson unpublished"
     return None

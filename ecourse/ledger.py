@@ -42,6 +42,7 @@ def queue(
     send_after: datetime,
     enrollment_id: int | None = None,
     lesson_id: int | None = None,
+    round: int = 1,
 ) -> bool:
     """Insert a queued delivery unless one with this key is live; say whether it queued one."""
     values = dict(
@@ -50,6 +51,7 @@ def queue(
         subscriber_id=subscriber_id,
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
+        round=round,
         status="queued",
         send_after=send_after,
         created_at=now,

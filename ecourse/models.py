@@ -60,6 +60,12 @@ class Lesson(db.Model):
     exercise_md: Mapped[str] = mapped_column(Text, default="")
     reflection_md: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # For learners already past this lesson's place when it was added, moved or published:
+    # "skip" it, or "send" it at their next send time. Chosen by the admin with the change.
+    late_rule: Mapped[str] = mapped_column(String(10), default="skip", server_default="skip")
+    # Never due before the first send slot at or after this moment (set when an admin
+    # publishes), so a lesson published at 15:00 still arrives at the calm morning hour.
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -75,12 +81,13 @@ class Subscriber(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
-    # pending (not yet confirmed), active, unsubscribed, bounced
+    # pending (not yet confirmed), active, unsubscribed, bounced, erased
     status: Mapped[str] = mapped_column(String(20), default="pending")
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why mail stopped, in words: "unsubscribed", "550 5.1.1 …", "spam complaint".
     suppressed_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
@@ -113,8 +120,13 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    # active, completed, stopped
+    # active, paused, completed, stopped
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # Moving a learner back to an earlier lesson starts a new round: only the deliveries of
+    # the current round say where the learner is; earlier rounds stay as history.
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the planner should look at this enrollment again; NULL while a lesson is in
     # flight or when nothing is left. Indexed so a pass costs what is due, not what exists.
@@ -145,8 +157,9 @@ class Delivery(db.Model):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"), index=True)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
-    # queued, sending, sent, failed, cancelled
+    # queued, sending, sent, failed, cancelled, skipped (passed over on purpose, never sent)
     status: Mapped[str] = mapped_column(String(20), default="queued")
+    round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     send_after: Mapped[datetime] = mapped_column(UTCDateTime)
     message_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -189,3 +202,58 @@ class ProviderEvent(db.Model):
     email: Mapped[str] = mapped_column(String(320), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     suppressed: Mapped[bool] = mapped_column(default=False)
+
+
+class Progress(db.Model):
+    """What a learner did with a lesson on its page: opened it, did the exercise.
+
+    Counted from the learner's own visits, never from a tracking pixel.
+    """
+
+    __table_args__ = (UniqueConstraint("enrollment_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    exercise_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Admin(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    # Part of the session's login id: a new password draws a new nonce, which ends every
+    # session issued before it.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_public_id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LessonChange(db.Model):
+    """One saved change to a lesson, with the reach the admin saw and the rule chosen."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    admin_email: Mapped[str] = mapped_column(String(320), default="")
+    # created, edited, published, unpublished, moved
+    action: Mapped[str] = mapped_column(String(20))
+    late_rule: Mapped[str] = mapped_column(String(10))
+    will_reach: Mapped[int] = mapped_column(Integer, default=0)
+    already_past: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    lesson: Mapped[Lesson] = relationship()
+
+
+class AdminEvent(db.Model):
+    """An admin action on a subscriber (pause, resend, erase, …), kept as a record."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    admin_email: Mapped[str] = mapped_column(String(320), default="")
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -51,15 +51,19 @@ def rhythm_for(enrollment: Enrollment) -> drip.Rhythm:
 
 
 def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:
-    """Per enrollment: lesson id → delivery status (cancelled rows do not count)."""
+    """Per enrollment: lesson id → delivery status, in the enrollment's current round
+    (cancelled rows do not count)."""
     ids = list(enrollment_ids)
     found: dict[int, dict[int, str]] = defaultdict(dict)
     for start in range(0, len(ids), 900):  # keep under SQLite's bound-parameter limit
         rows = db.session.execute(
-            select(Delivery.enrollment_id, Delivery.lesson_id, Delivery.status).where(
+            select(Delivery.enrollment_id, Delivery.lesson_id, Delivery.status)
+            .join(Enrollment, Enrollment.id == Delivery.enrollment_id)
+            .where(
                 Delivery.enrollment_id.in_(ids[start : start + 900]),
                 Delivery.kind == "lesson",
                 Delivery.status != "cancelled",
+                Delivery.round == Enrollment.round,
             )
         )
         for enrollment_id, lesson_id, status in rows:
@@ -78,7 +82,7 @@ def reschedule(
 
     While a lesson is in flight the enrollment waits (NULL) for the sender to record it.
     """
-    if enrollment.status == "stopped":
+    if enrollment.status in ("stopped", "paused"):
         enrollment.next_due_at = None
         return None
     statuses = lesson_statuses(enrollment.id) if statuses is None else statuses
@@ -91,8 +95,8 @@ def reschedule(
         enrollment.completed_at = enrollment.completed_at or now
         return None
     enrollment.status, enrollment.completed_at = "active", None
-    enrollment.next_due_at = drip.due_at(
-        enrollment.started_at, lesson.day, enrollment.last_sent_at, rhythm_for(enrollment)
+    enrollment.next_due_at = drip.lesson_due_at(
+        lesson, enrollment.started_at, enrollment.last_sent_at, rhythm_for(enrollment)
     )
     return lesson
 
@@ -148,12 +152,19 @@ def _plan_one(
     enrollment.next_due_at = None
     report.queued += 1
     return {
-        "key": f"lesson:{enrollment.id}:{lesson.id}",
+        "key": lesson_key(enrollment, lesson.id),
+        "round": enrollment.round,
         "kind": "lesson",
         "subscriber_id": enrollment.subscriber_id,
         "enrollment_id": enrollment.id,
         "lesson_id": lesson.id,
     }
+
+
+def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:
+    """The unique key of a lesson delivery; a new round gives every lesson a fresh key."""
+    suffix = f":r{enrollment.round}" if enrollment.round > 1 else ""
+    return f"lesson:{enrollment.id}:{lesson_id}{suffix}"
 
 
 def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:

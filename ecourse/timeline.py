@@ -21,11 +21,14 @@ from ecourse.planner import rhythm_for
 @dataclass(frozen=True)
 class Entry:
     lesson: Lesson
-    state: str  # sent, sending, queued, scheduled, skipped, failed, not scheduled
+    state: str  # sent, sending, queued, scheduled, skipped, failed, paused, not scheduled
     at: datetime | None = None
     detail: str = ""
     message_id: str = ""
     attempts: int = 0
+    # Behind the learner's place when it was added or moved: skipped or sent by the
+    # admin's rule (see LessonChange).
+    late: bool = False
 
     @property
     def received(self) -> bool:
@@ -41,6 +44,7 @@ class Plan:
     last_sent_at: datetime | None
     next_due_at: datetime | None
     rhythm: drip.Rhythm
+    paused_until: datetime | None = None
 
 
 def project(
@@ -49,25 +53,37 @@ def project(
     """The state of every lesson for one enrollment, in course order."""
     live = {lesson_id for lesson_id, d in deliveries.items() if d.status != "cancelled"}
     reached = drip.position(lessons, live)
-    projected_last, entries = plan.last_sent_at, []
-    for lesson in sorted(lessons, key=drip.order_key):
+    entries = {}
+    for lesson in lessons:
         delivery = deliveries.get(lesson.id)
+        late = drip.is_late(lesson, reached)
         if delivery is not None and delivery.status != "cancelled":
-            entries.append(_from_delivery(lesson, delivery))
-            continue
-        reason = drip.skip_reason(lesson, reached)
-        if reason:
-            entries.append(Entry(lesson, "skipped", detail=reason))
+            entries[lesson.id] = _from_delivery(lesson, delivery)
+        elif reason := drip.skip_reason(lesson, reached):
+            entries[lesson.id] = Entry(lesson, "skipped", detail=reason, late=late)
         elif plan.status == "stopped":
             why = f"not sent: {delivery.last_error}" if delivery else "the course was stopped"
-            entries.append(Entry(lesson, "not scheduled", detail=why))
-        else:
-            due = drip.due_at(plan.started_at, lesson.day, projected_last, plan.rhythm)
-            if projected_last == plan.last_sent_at and plan.next_due_at is not None:
-                due = plan.next_due_at  # the stored time is what the planner will act on
-            projected_last = max(due, now)
-            entries.append(Entry(lesson, "scheduled", at=projected_last))
-    return entries
+            entries[lesson.id] = Entry(lesson, "not scheduled", detail=why)
+        elif plan.status == "paused":
+            entries[lesson.id] = Entry(lesson, "paused", at=plan.paused_until, late=late)
+    entries |= _scheduled(lessons, live, entries, plan, now)
+    return [entries[lesson.id] for lesson in sorted(lessons, key=drip.order_key)]
+
+
+def _scheduled(lessons, live, placed, plan: Plan, now: datetime) -> dict[int, Entry]:
+    """The lessons still to come, with their times, placed in the order they will be sent."""
+    reached = drip.position(lessons, live)
+    projected_last, found = plan.last_sent_at, {}
+    for lesson in drip.send_order(lessons, live):
+        if lesson.id in placed:
+            continue
+        due = drip.lesson_due_at(lesson, plan.started_at, projected_last, plan.rhythm)
+        if not found and plan.next_due_at is not None:
+            due = plan.next_due_at  # the stored time is what the planner will act on
+        projected_last = max(due, now)
+        late = drip.is_late(lesson, reached)
+        found[lesson.id] = Entry(lesson, "scheduled", at=projected_last, late=late)
+    return found
 
 
 def _from_delivery(lesson: Lesson, delivery: Delivery) -> Entry:
@@ -85,7 +101,11 @@ def _from_delivery(lesson: Lesson, delivery: Delivery) -> Entry:
 def for_enrollment(enrollment: Enrollment, now: datetime) -> list[Entry]:
     deliveries = db.session.scalars(
         select(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id, Delivery.kind == "lesson")
+        .where(
+            Delivery.enrollment_id == enrollment.id,
+            Delivery.kind == "lesson",
+            Delivery.round == enrollment.round,
+        )
         .order_by(Delivery.id)
     )
     by_lesson = {delivery.lesson_id: delivery for delivery in deliveries}
@@ -95,5 +115,6 @@ def for_enrollment(enrollment: Enrollment, now: datetime) -> list[Entry]:
         last_sent_at=enrollment.last_sent_at,
         next_due_at=enrollment.next_due_at,
         rhythm=rhythm_for(enrollment),
+        paused_until=enrollment.paused_until,
     )
     return project(list(enrollment.course.lessons), by_lesson, plan, now)

@@ -26,6 +26,8 @@ class L:
     day: int
     slug: str
     status: str = "published"
+    late_rule: str = "skip"
+    available_from: datetime | None = None
 
 
 def test_day_zero_is_due_the_moment_of_confirmation():
@@ -116,6 +118,32 @@ def test_lesson_added_before_the_position_is_skipped_with_a_reason():
 def test_lesson_added_ahead_of_the_position_is_still_sent():
     lessons = [L(1, 0, "a"), L(2, 4, "c"), L(9, 2, "b")]
     assert drip.next_lesson(lessons, {1}).id == 9
+
+
+def test_late_lesson_the_admin_chose_to_send_comes_first_then_the_course_goes_on():
+    lessons = [L(1, 0, "a"), L(2, 4, "c"), L(3, 6, "d"), L(9, 2, "b", late_rule="send")]
+    reached = drip.position(lessons, {1, 2})
+    assert drip.skip_reason(lessons[3], reached) is None
+    assert [lesson.id for lesson in drip.send_order(lessons, {1, 2})] == [9, 3]
+    assert drip.next_lesson(lessons, {1, 2, 9}).id == 3
+
+
+def test_late_lesson_arrives_at_the_next_send_slot_after_the_change():
+    start = datetime(2026, 11, 2, 7, 30, tzinfo=UTC)
+    changed = datetime(2026, 11, 10, 14, 5, tzinfo=UTC)  # an admin saves in the afternoon
+    late = L(9, 2, "b", late_rule="send", available_from=changed)
+    due = drip.lesson_due_at(late, start, last_sent_at=start + timedelta(days=6), rhythm=RHYTHM)
+    assert local(due) == datetime(2026, 11, 11, 7, 30, tzinfo=AMSTERDAM)
+
+
+def test_lesson_published_in_the_afternoon_waits_for_the_morning():
+    start = datetime(2026, 11, 2, 6, 30, tzinfo=UTC)
+    published = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # long after its planned day 14
+    lesson = L(9, 14, "z", available_from=published)
+    due = drip.lesson_due_at(lesson, start, last_sent_at=None, rhythm=RHYTHM)
+    assert local(due) == datetime(2026, 12, 1, 7, 30, tzinfo=AMSTERDAM)
+    on_time = L(9, 14, "z", available_from=start)
+    assert drip.lesson_due_at(on_time, start, None, RHYTHM) == drip.scheduled_at(start, 14, RHYTHM)
 
 
 def test_weekday_names_are_checked():
