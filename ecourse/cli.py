@@ -242,3 +242,12 @@ def _safe_url(app: Flask) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+
+
+def _register_admin_commands() -> None:
+    from ecourse.admin.commands import admin_group
+
+    main.add_command(admin_group)
+
+
+_register_admin_commands()

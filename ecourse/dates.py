@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -35,3 +35,8 @@ def format_local(
     text = f"{DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]}"
     text = f"{text} {when.year}" if with_year else text
     return f"{text}, {when:%H:%M}" if with_time else text
+
+
+def format_day(day: date) -> str:
+    """A calendar date in words: "dinsdag 3 december"."""
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ecourse import links, markup
+from ecourse import links, markup, placeholders
 from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
 from ecourse.models import Course, Delivery, Enrollment, Lesson, Subscriber
@@ -47,8 +47,9 @@ def templates_folder() -> Path:
     return Path(configured) if configured else bundled("email_templates")
 
 
-def shared_context(kind: str, course: Course, lesson: Lesson | None) -> dict:
-    """Everything in an email that is the same for all its recipients."""
+def shared_context(kind: str, course: Course, lesson: Lesson | None, first_name: str = "") -> dict:
+    """Everything in an email that is the same for all its recipients (or, when the lesson
+    text has placeholders, for all recipients with this `first_name`)."""
     context = {"course": course, "sender_name": course.sender_name or course.title}
     if kind == "confirm":
         days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
@@ -57,16 +58,24 @@ def shared_context(kind: str, course: Course, lesson: Lesson | None) -> dict:
             "preview": f"Nog één klik: bevestig je aanmelding voor {course.title}.",
         }
     opening = markup.opening(lesson.body_md)
-    lessons = course.published_lessons
+    number, total = _place(course, lesson)
     return context | {
         "lesson": lesson,
-        "number": lessons.index(lesson) + 1 if lesson in lessons else None,
-        "total": len(lessons),
-        "opening_html": markup.render(opening),
-        "opening_text": markup.plain_text(opening),
-        "is_last": bool(lessons) and lesson == lessons[-1],
+        "number": number,
+        "total": total,
+        "opening_html": placeholders.render_markdown(opening, first_name),
+        "opening_text": placeholders.plain_text(opening, first_name),
+        "is_last": number == total,
         "preview": lesson.summary,
     }
+
+
+def _place(course: Course, lesson) -> tuple[int, int]:
+    """The lesson's number and the course's length, counting the lesson as published (so an
+    admin's preview of a draft shows the number it will have)."""
+    others = [each for each in course.published_lessons if each.id != lesson.id or not lesson.id]
+    ordered = sorted([*others, lesson], key=lambda each: (each.day, each.slug))
+    return ordered.index(lesson) + 1, len(ordered)
 
 
 def personal_values(kind: str, subscriber: Subscriber, lesson: Lesson | None) -> dict[str, str]:
@@ -86,6 +95,7 @@ class Renderer:
 
     def __init__(self) -> None:
         self._templates: dict[tuple, compose.PersonalTemplate] = {}
+        self._personal: dict[int | None, bool] = {}
 
     def render(self, kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None):
         return self.fill(kind, course, lesson, personal_values(kind, subscriber, lesson))
@@ -93,17 +103,31 @@ class Renderer:
     def fill(self, kind: str, course: Course, lesson: Lesson | None, values: dict[str, str]):
         """The email with these personal values (signed links carry a timestamp, so a
         caller comparing two renders passes the same values to both)."""
-        # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,").
-        key = (kind, course.id, lesson.id if lesson else None, bool(values["first_name"]))
+        # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
+        # whose opening has placeholders is rendered once per distinct first name.
+        name = values["first_name"]
+        personal = self._has_placeholders(lesson)
+        key = (kind, course.id, lesson.id if lesson else None, name if personal else bool(name))
         template = self._templates.get(key)
         if template is None:
             empty = dict.fromkeys(values, "")
             present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
             template = compose.render_personal(
-                templates_folder(), kind, shared_context(kind, course, lesson) | empty, present
+                templates_folder(),
+                kind,
+                shared_context(kind, course, lesson, name) | empty,
+                present,
             )
             self._templates[key] = template
         return template.fill(values)
+
+    def _has_placeholders(self, lesson: Lesson | None) -> bool:
+        if lesson is None:
+            return False
+        if lesson.id not in self._personal:
+            opening = markup.opening(lesson.body_md)
+            self._personal[lesson.id] = placeholders.used_in(opening)
+        return self._personal[lesson.id]
 
 
 def build(

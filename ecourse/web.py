@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ecourse.dates import format_local
+from ecourse.dates import format_day, format_local
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.add_template_filter(format_local, "localdate")
+    app.add_template_filter(format_day, "dutchday")
 
 
 def _refuse_nul() -> None:

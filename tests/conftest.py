@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from ecourse import create_app
@@ -96,9 +98,24 @@ def settings(tmp_path, database_url, course_files) -> dict:
     }
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The fixtures keep one app context open for the whole test, and Flask lets requests
+    reuse it; without this, Flask-Login's loaded user and Flask-WTF's token would carry
+    over from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(settings):
     app = create_app(settings)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         from ecourse.catalog import import_path
 
@@ -136,6 +153,7 @@ def make_app(settings):
 
     def make(**overrides):
         app = create_app(settings | overrides)
+        app.test_client_class = FreshRequestClient
         context = app.app_context()
         context.push()
         contexts.append(context)
@@ -147,3 +165,23 @@ def make_app(settings):
         db.session.remove()
         db.engine.dispose()
         context.pop()
+
+
+@pytest.fixture
+def admin(app):
+    """An admin account (see `tests.web.ADMIN_EMAIL` and `ADMIN_PASSWORD`)."""
+    from ecourse.admin import accounts
+    from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    return accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    """A test client logged in as the admin."""
+    from tests.web import log_in
+
+    client = app.test_client()
+    response = log_in(client)
+    assert response.status_code == 302, response.text
+    return client

@@ -46,6 +46,7 @@ def test_lesson_link_moves_the_token_into_the_session_and_cleans_the_url(client,
     assert "<h1>Les nummer 1</h1>" in page.text
     assert "Oefening: Oefening bij Les nummer 1" in page.text
     assert "Ongeveer 5 minuten" in page.text
+    assert "Leestijd ongeveer 1 minuut" in page.text
     assert "<li>Voeten op de grond.</li>" in page.text
     assert "Wat merkte je?" in page.text
     assert "113" in page.text  # the care note

@@ -53,7 +53,7 @@ def test_personal_fill_equals_a_direct_render(app, kind, first_name):
     )
     values = emails.personal_values(kind, reader, lesson)
     cached = renderer.fill(kind, course, lesson, values)
-    context = emails.shared_context(kind, course, lesson) | values
+    context = emails.shared_context(kind, course, lesson, first_name) | values
     direct = compose.render(emails.templates_folder(), kind, context)
     assert (cached.subject, cached.text) == (direct.subject, direct.text)
     assert Events(cached.html).events == Events(direct.html).events

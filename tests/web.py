@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
@@ -28,3 +28,17 @@ def link_in(text: str, path_part: str) -> str:
     match = re.search(rf"https?://[^\s\"<>]*{re.escape(path_part)}[^\s\"<>]*", text)
     assert match, f"no link containing {path_part!r}"
     return match.group(0)
+
+
+ADMIN_EMAIL = "beheer@academie.test"
+ADMIN_PASSWORD = "rustig-ademen-42"
+
+
+def log_in(client, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
+    return post_form(client, "/admin/inloggen", {"email": email, "password": password})
+
+
+def admin_form(client, page_url: str, action_url: str, data: dict, **kwargs):
+    """POST to `action_url` with the CSRF token of the admin page at `page_url`."""
+    page = client.get(page_url)
+    return client.post(action_url, data={"csrf_token": csrf_token(page.text)} | data, **kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from ecourse import markup, timeline, tokens
+from ecourse import markup, placeholders, timeline, tokens
 from ecourse.db import db
 from ecourse.learn import bp, service
 from ecourse.models import Course, Lesson
@@ -53,26 +53,43 @@ def lesson(course_slug: str, lesson_slug: str):
         abort(404)
     if subscriber is None:
         return render_template("learn/need_link.html", course=course), 403
-    entries = _entries(subscriber, lesson)
+    enrollment = service.enrollment_for(subscriber, lesson)
+    entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
     entry = next((each for each in entries if each.lesson.id == lesson.id), None)
     if entry is None or not entry.received:
         zone = subscriber.timezone or course.timezone
         return render_template("learn/locked.html", course=course, entry=entry, zone=zone), 403
+    progress = service.record_opened(enrollment, lesson, utcnow())
     return render_template(
         "learn/lesson.html",
         course=course,
         lesson=lesson,
         subscriber=subscriber,
-        body=markup.render(lesson.body_md),
-        exercise=markup.render(lesson.exercise_md),
-        reflection=markup.render(lesson.reflection_md),
+        progress=progress,
+        form=ConfirmForm(),
+        reading_minutes=markup.reading_minutes(lesson.body_md, lesson.exercise_md),
+        body=placeholders.render_markdown(lesson.body_md, subscriber.first_name),
+        exercise=placeholders.render_markdown(lesson.exercise_md, subscriber.first_name),
+        reflection=placeholders.render_markdown(lesson.reflection_md, subscriber.first_name),
         entries=entries,
     )
 
 
-def _entries(subscriber, lesson) -> list[timeline.Entry]:
-    enrollment = service.enrollment_for(subscriber, lesson)
-    return timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
+@bp.post("/les/<course_slug>/<lesson_slug>/gedaan")
+def exercise_done(course_slug: str, lesson_slug: str):
+    """The learner marks the exercise done: their own progress, and the funnel's last step."""
+    subscriber = _current_learner()
+    lesson = db.session.scalar(
+        select(Lesson).join(Course).where(Course.slug == course_slug, Lesson.slug == lesson_slug)
+    )
+    if lesson is None:
+        abort(404)
+    enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
+    if enrollment is None or not ConfirmForm().validate_on_submit():
+        abort(403 if enrollment is None else 400)
+    service.record_exercise_done(enrollment, lesson, utcnow())
+    target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug)
+    return redirect(target + "#oefening")
 
 
 @bp.get("/cursus/<course_slug>")

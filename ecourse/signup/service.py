@@ -103,10 +103,10 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
         )
     )
     db.session.flush()
-    _queue_confirmation(subscriber, now)
+    queue_confirmation(subscriber, now)
 
 
-def _queue_confirmation(subscriber: Subscriber, now: datetime) -> None:
+def queue_confirmation(subscriber: Subscriber, now: datetime) -> None:
     """Queue a confirmation email unless one was queued within the resend interval."""
     minutes = current_app.config["ECOURSE"]["CONFIRM_RESEND_MINUTES"]
     earlier = db.session.scalars(
@@ -140,15 +140,20 @@ def subscriber_for_confirmation(token: str) -> Subscriber:
 
 def confirm(subscriber: Subscriber, now: datetime) -> Enrollment | None:
     """Confirm a pending sign-up and start (or resume) its course. Harmless when repeated."""
+    enrollment = confirm_without_commit(subscriber, now)
+    db.session.commit()
+    return enrollment
+
+
+def confirm_without_commit(subscriber: Subscriber, now: datetime) -> Enrollment | None:
+    """`confirm`, as part of a larger transaction (an import)."""
     if subscriber.status != "pending":
         return None
     consent = subscriber.consents[-1]
     subscriber.status, subscriber.confirmed_at = "active", now
     subscriber.unsubscribed_at = None
     consent.confirmed_at = now
-    enrollment = _start_enrollment(subscriber, consent.course_id, now)
-    db.session.commit()
-    return enrollment
+    return _start_enrollment(subscriber, consent.course_id, now)
 
 
 def _start_enrollment(subscriber: Subscriber, course_id: int, now: datetime) -> Enrollment:
