@@ -88,16 +88,11 @@ def render_markdown(text: str, first_name: str) -> Markup:
     """Markdown to safe HTML, with the placeholders filled in (escaped)."""
     if not used_in(text):
         return markup.render(text)
-    expressions: list[str] = []
-
-    def protect(match: re.Match) -> str:
-        expressions.append(match.group(0))
-        return _TOKEN.format(len(expressions) - 1)
-
-    html = str(markup.render(_EXPRESSION.sub(protect, text)))
+    protected, expressions = _protect(text)
+    html = str(markup.render(protected))
     # Anything in the HTML that looks like Jinja, apart from our own expressions, is text.
     html = html.replace("{{", "&#123;&#123;").replace("}}", "&#125;&#125;")
-    template = _TOKEN_PATTERN.sub(lambda match: expressions[int(match.group(1))], html)
+    template = _restore(html, expressions)
     try:
         return Markup(_evaluate(template, _values(first_name), autoescape=True))
     except (TemplateError, SecurityError):
@@ -105,8 +100,31 @@ def render_markdown(text: str, first_name: str) -> Markup:
 
 
 def plain_text(text: str, first_name: str) -> str:
-    """`markup.plain_text` of the lesson text with its placeholders filled in."""
-    return markup.plain_text(fill_text(text, first_name))
+    """`markup.plain_text` of the lesson text with its placeholders filled in afterwards,
+    so a name is never read as Markdown or HTML."""
+    if not used_in(text):
+        return markup.plain_text(text)
+    protected, expressions = _protect(text)
+    template = _restore(markup.plain_text(protected), expressions)
+    try:
+        return _evaluate(template, _values(first_name), autoescape=False)
+    except (TemplateError, SecurityError):
+        return _TOKEN_PATTERN.sub("", markup.plain_text(protected))
+
+
+def _protect(text: str) -> tuple[str, list[str]]:
+    """Replace each `{{ … }}` with a token that Markdown leaves alone."""
+    expressions: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        expressions.append(match.group(0))
+        return _TOKEN.format(len(expressions) - 1)
+
+    return _EXPRESSION.sub(protect, text), expressions
+
+
+def _restore(text: str, expressions: list[str]) -> str:
+    return _TOKEN_PATTERN.sub(lambda match: expressions[int(match.group(1))], text)
 
 
 __all__ = ["escape", "fill_text", "plain_text", "problems", "render_markdown", "used_in"]

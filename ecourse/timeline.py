@@ -53,12 +53,13 @@ def project(
     """The state of every lesson for one enrollment, in course order."""
     live = {lesson_id for lesson_id, d in deliveries.items() if d.status != "cancelled"}
     reached = drip.position(lessons, live)
+    arrived_late = _arrived_late(lessons, deliveries)
     entries = {}
     for lesson in lessons:
         delivery = deliveries.get(lesson.id)
         late = drip.is_late(lesson, reached)
         if delivery is not None and delivery.status != "cancelled":
-            entries[lesson.id] = _from_delivery(lesson, delivery)
+            entries[lesson.id] = _from_delivery(lesson, delivery, lesson.id in arrived_late)
         elif reason := drip.skip_reason(lesson, reached):
             entries[lesson.id] = Entry(lesson, "skipped", detail=reason, late=late)
         elif plan.status == "stopped":
@@ -86,7 +87,20 @@ def _scheduled(lessons, live, placed, plan: Plan, now: datetime) -> dict[int, En
     return found
 
 
-def _from_delivery(lesson: Lesson, delivery: Delivery) -> Entry:
+def _arrived_late(lessons, deliveries: dict[int, Delivery]) -> set[int]:
+    """Lessons whose delivery came after one for a later lesson (added or moved behind)."""
+    keys = {lesson.id: drip.order_key(lesson) for lesson in lessons}
+    furthest, late = None, set()
+    handled = [d for d in deliveries.values() if d.status != "cancelled" and d.lesson_id in keys]
+    for delivery in sorted(handled, key=lambda d: d.id or 0):
+        key = keys[delivery.lesson_id]
+        if furthest is not None and key < furthest:
+            late.add(delivery.lesson_id)
+        furthest = key if furthest is None else max(furthest, key)
+    return late
+
+
+def _from_delivery(lesson: Lesson, delivery: Delivery, late: bool = False) -> Entry:
     at = delivery.sent_at if delivery.status == "sent" else delivery.send_after
     return Entry(
         lesson,
@@ -95,6 +109,7 @@ def _from_delivery(lesson: Lesson, delivery: Delivery) -> Entry:
         detail=delivery.last_error,
         message_id=delivery.message_id,
         attempts=delivery.attempts,
+        late=late,
     )
 
 

@@ -12,7 +12,6 @@ states); otherwise it stays pending, with a confirmation email if the admin asks
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 
 from ecourse.db import db
-from ecourse.models import Consent, Course, Subscriber
+from ecourse.models import Course, Subscriber
 from ecourse.signup import service
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -159,15 +158,6 @@ def _create(row: ImportRow, course: Course, source: str, now: datetime) -> Subsc
     )
     text = f"Geïmporteerd; toestemming volgens: {source}. {service.consent_text(course)}"
     db.session.add(subscriber)
-    db.session.add(
-        Consent(
-            subscriber=subscriber,
-            course_id=course.id,
-            text=text,
-            text_hash=hashlib.sha256(text.encode()).hexdigest(),
-            source_url=f"import: {source}"[:500],
-            created_at=now,
-        )
-    )
+    service.record_consent(subscriber, course, text, service.Origin(f"import: {source}"), now)
     db.session.flush()
     return subscriber

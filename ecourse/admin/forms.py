@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -29,8 +30,10 @@ from ecourse.lessonfiles import MAX_SUMMARY
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,118}$")
 LATE_RULES = [
-    ("skip", "Overslaan: wie al verder is, krijgt deze les niet (standaard)"),
-    ("send", "Alsnog sturen: wie al verder is, krijgt hem op het eerstvolgende verzendmoment"),
+    SelectChoice("skip", "Overslaan: wie al verder is, krijgt deze les niet (standaard)"),
+    SelectChoice(
+        "send", "Alsnog sturen: wie al verder is, krijgt hem op het eerstvolgende verzendmoment"
+    ),
 ]
 
 
@@ -71,7 +74,9 @@ class LessonForm(FlaskForm):
         ],
     )
     status = SelectField(
-        "Status", choices=[("draft", "Concept"), ("published", "Gepubliceerd")], default="draft"
+        "Status",
+        choices=[SelectChoice("draft", "Concept"), SelectChoice("published", "Gepubliceerd")],
+        default="draft",
     )
     body_md = TextAreaField(
         "Lestekst (Markdown; {{ voornaam }} wordt de voornaam van de deelnemer)",

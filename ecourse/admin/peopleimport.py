@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ecourse.admin import bp, csvfiles
 from ecourse.admin.forms import SubscriberImportForm
@@ -18,7 +19,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 def import_subscribers():
     form = SubscriberImportForm()
     courses = list(db.session.scalars(select(Course).order_by(Course.id)))
-    form.course.choices = [(course.id, course.title) for course in courses]
+    form.course.choices = [SelectChoice(course.id, course.title) for course in courses]
     checked = None
     if form.validate_on_submit():
         data = form.file.data.read(MAX_UPLOAD_BYTES + 1)

@@ -11,13 +11,13 @@ from dataclasses import replace
 from flask import abort, render_template
 from flask_login import current_user
 
-from ecourse import emails, ledger, mail, markup, placeholders
+from ecourse import emails, ledger, mail
 from ecourse.admin import bp
 from ecourse.admin.forms import LessonForm
 from ecourse.admin.lessons import course_or_404, draft_from_form
+from ecourse.learn.routes import render_lesson
 from ecourse.models import Subscriber
 from ecourse.passes import utcnow
-from ecourse.signup.forms import ConfirmForm
 from ecourse.web import limiter
 
 SAMPLE_NAME = "Anna"
@@ -64,18 +64,7 @@ def page_preview(slug: str, lesson_slug: str | None):
     course, draft, form = _posted_draft(slug, lesson_slug)
     if draft is None:
         return _framed(render_template("admin/preview_problems.html", form=form), 400)
-    page = render_template(
-        "learn/lesson.html",
-        course=course,
-        lesson=draft,
-        subscriber=_sample_reader(),
-        progress=None,
-        form=ConfirmForm(),
-        reading_minutes=markup.reading_minutes(draft.body_md, draft.exercise_md),
-        body=placeholders.render_markdown(draft.body_md, SAMPLE_NAME),
-        exercise=placeholders.render_markdown(draft.exercise_md, SAMPLE_NAME),
-        reflection=placeholders.render_markdown(draft.reflection_md, SAMPLE_NAME),
-    )
+    page = render_lesson(course, draft, _sample_reader(), progress=None)
     return _framed(page)
 
 

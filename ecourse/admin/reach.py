@@ -95,6 +95,7 @@ class _Handled:
 
     def __init__(self, status: str):
         self.status = status
+        self.id = self.lesson_id = None
         self.sent_at = self.send_after = None
         self.last_error = self.message_id = ""
         self.attempts = 0

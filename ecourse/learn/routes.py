@@ -60,6 +60,12 @@ def lesson(course_slug: str, lesson_slug: str):
         zone = subscriber.timezone or course.timezone
         return render_template("learn/locked.html", course=course, entry=entry, zone=zone), 403
     progress = service.record_opened(enrollment, lesson, utcnow())
+    return render_lesson(course, lesson, subscriber, progress)
+
+
+def render_lesson(course: Course, lesson, subscriber, progress) -> str:
+    """The lesson page for this learner (also the admin's preview of a lesson being edited)."""
+    name = subscriber.first_name
     return render_template(
         "learn/lesson.html",
         course=course,
@@ -68,10 +74,9 @@ def lesson(course_slug: str, lesson_slug: str):
         progress=progress,
         form=ConfirmForm(),
         reading_minutes=markup.reading_minutes(lesson.body_md, lesson.exercise_md),
-        body=placeholders.render_markdown(lesson.body_md, subscriber.first_name),
-        exercise=placeholders.render_markdown(lesson.exercise_md, subscriber.first_name),
-        reflection=placeholders.render_markdown(lesson.reflection_md, subscriber.first_name),
-        entries=entries,
+        body=placeholders.render_markdown(lesson.body_md, name),
+        exercise=placeholders.render_markdown(lesson.exercise_md, name),
+        reflection=placeholders.render_markdown(lesson.reflection_md, name),
     )
 
 

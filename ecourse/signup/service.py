@@ -89,21 +89,27 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
     subscriber.status = "pending"
     subscriber.first_name = first_name or subscriber.first_name
     subscriber.timezone = timezone if timezone in available_timezones() else subscriber.timezone
-    text = consent_text(course)
-    db.session.add(
-        Consent(
-            subscriber=subscriber,
-            course_id=course.id,
-            text=text,
-            text_hash=hashlib.sha256(text.encode()).hexdigest(),
-            source_url=origin.source_url[:500],
-            ip_address=origin.ip_address[:64],
-            user_agent=origin.user_agent[:500],
-            created_at=now,
-        )
-    )
+    record_consent(subscriber, course, consent_text(course), origin, now)
     db.session.flush()
     queue_confirmation(subscriber, now)
+
+
+def record_consent(
+    subscriber: Subscriber, course: Course, text: str, origin: Origin, now: datetime
+) -> Consent:
+    """Keep what the person agreed to, word for word, with where and when."""
+    consent = Consent(
+        subscriber=subscriber,
+        course_id=course.id,
+        text=text,
+        text_hash=hashlib.sha256(text.encode()).hexdigest(),
+        source_url=origin.source_url[:500],
+        ip_address=origin.ip_address[:64],
+        user_agent=origin.user_agent[:500],
+        created_at=now,
+    )
+    db.session.add(consent)
+    return consent
 
 
 def queue_confirmation(subscriber: Subscriber, now: datetime) -> None:
