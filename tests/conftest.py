@@ -18,6 +18,8 @@ from ecourse.db import db
 from tests.factories import CourseWriter
 from tests.smtpserver import SMTPServer
 
+pytest_plugins = ["tests.browserkit"]
+
 TEST_DATABASE_URL = os.environ.get("ECOURSE_TEST_DATABASE_URL", "")
 BASE_URL = "http://ecourse.test"
 

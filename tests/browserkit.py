@@ -1,0 +1,74 @@
+"""Browser-test fixtures: `ecourse serve` in its own process, and Debian's chromium."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.factories import process_environment
+from tests.smtpserver import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def server(settings, smtp_server, app):
+    """`ecourse serve` on a free port, sharing the test's database and lessons."""
+    port = free_port()
+    env = process_environment(settings | smtp_server.settings)
+    # No ECOURSE_BASE_URL: `serve` must put its own port into emailed links.
+    env.pop("ECOURSE_BASE_URL")
+    env["ECOURSE_TICK_SECONDS"] = "3600"  # only the wake-up can make mail leave quickly
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ecourse", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    _wait_until_up(base, process)
+    yield base
+    process.terminate()
+    output = process.communicate(timeout=10)[0]
+    assert "Traceback" not in output, output
+
+
+def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"ecourse serve exited:\n{process.stdout.read()}")
+        try:
+            requests.get(base, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError("ecourse serve did not start within 30 s")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is needed: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
