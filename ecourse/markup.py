@@ -60,15 +60,19 @@ def _parser() -> MarkdownIt:
 
 def render(markdown_text: str) -> Markup:
     """Render Markdown to HTML that is safe to show anywhere."""
-    raw = _parser().render(markdown_text or "")
-    clean = nh3.clean(
-        raw,
+    return clean(_parser().render(markdown_text or ""))
+
+
+def clean(html: str) -> Markup:
+    """Keep only the tags, attributes and link schemes a lesson may use."""
+    cleaned = nh3.clean(
+        html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return Markup(clean)
+    return Markup(cleaned)
 
 
 def plain_text(markdown_text: str) -> str:

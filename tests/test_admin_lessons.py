@@ -174,6 +174,8 @@ def test_invalid_lesson_form_shows_every_problem_and_saves_nothing(admin_client)
         "{{ voornaam|attr('__class__') }}",
         "{{ request }}",
         "{{ lipsum.__globals__ }}",
+        '{{ "a" * 99999999 }}',
+        "{{ 9 ** 9 ** 9 }}",
     ],
 )
 def test_placeholder_payloads_are_refused_and_never_run(admin_client, app, payload):
@@ -198,6 +200,22 @@ def test_a_payload_stored_by_other_means_fails_safely_on_the_lesson_page(app, cl
     assert page.status_code == 200
     assert app.config["SECRET_KEY"] not in page.text
     assert "<b>Lot</b>" not in page.text
+
+
+def test_a_name_in_a_link_target_cannot_become_a_script_link(app, client, outbox):
+    lesson = the_course().lessons[0]
+    lesson.body_md = "Hoi, lees [dit]({{ voornaam }}) eerst.\n\nVerder."
+    db.session.commit()
+    now = datetime.now(UTC)
+    enrolled("js@example.org", now, first_name="javascript:alert(1)")
+    run_pass(now)
+    message = next(m for m in outbox if m.subject.startswith("Les 1"))
+    assert 'href="javascript' not in message.html and ">dit</a>" in message.html
+    link = next(word for word in message.text.split() if "/l/" in word)
+    client.get(link.replace("http://ecourse.test", ""))
+    page = client.get("/les/testcursus/01-les-1")
+    assert page.status_code == 200 and "dit</a>" in page.text
+    assert 'href="javascript' not in page.text
 
 
 def test_placeholders_fill_in_each_learners_name_escaped(app, client, outbox):
