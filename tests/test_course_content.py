@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import escape
 
 from ecourse.lessonfiles import read_folder
 from ecourse.markup import plain_text, reading_minutes, render, word_count
@@ -79,6 +80,21 @@ def test_reading_time_is_computed_from_the_words():
     assert reading_minutes("") == 1
 
 
+def reading_time_text(lesson) -> str:
+    """The reading time a lesson page must show: the lesson text and its exercise, at 200 words
+    a minute, as `ecourse.learn.routes.render_lesson` computes it."""
+    minutes = reading_minutes(lesson.body_md, lesson.exercise_md)
+    return f"Leestijd ongeveer {minutes} {'minuut' if minutes == 1 else 'minuten'}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_each_lesson_has_a_plausible_reading_time(lesson):
+    words = word_count(lesson.body_md) + word_count(lesson.exercise_md)
+    minutes = reading_minutes(lesson.body_md, lesson.exercise_md)
+    assert minutes == max(1, round(words / 200))
+    assert 2 <= minutes <= 4, f"{lesson.slug}: {minutes} minutes for {words} words"
+
+
 @pytest.fixture
 def real_course_settings(settings):
     return settings | {"LESSONS_DIR": str(bundled("lessons"))}
@@ -107,17 +123,27 @@ def test_new_subscriber_receives_all_seven_lessons_and_pages_show_everything(rea
         sent_days = [(local_day(m.date) - local_day(start)).days for m in lessons]
         assert sent_days == [lesson.day for lesson in LESSONS]
         client = app.test_client()
+        pages = []
         for message, lesson in zip(lessons, LESSONS, strict=True):
             link = link_in(message.text, "/l/").replace(BASE_URL, "")
             page = client.get(link, follow_redirects=True)
             assert page.status_code == 200
-            assert "Leestijd ongeveer" in page.text
+            shown = re.findall(r"Leestijd ongeveer \d+ minu(?:ut|ten)", page.text)
+            assert shown == [reading_time_text(lesson)], f"{lesson.slug}: {shown}"
             assert f"Oefening: {lesson.exercise_title}" in page.text.replace("&#39;", "'")
             assert f"Ongeveer {lesson.exercise_minutes} minuten" in page.text
             assert "<ol>" in page.text and "Om over na te denken" in page.text
             assert "0800-0113" in page.text
-        assert "Kom vrijblijvend kennismaken" in page.text  # the last page carries the invitation
-        assert "example.org/kennismaken" in lessons[-1].text
+            pages.append(page.text)
+        assert course.cta_url == FOLDER.course.cta_url and course.cta_text
+        button = f'<a class="button" href="{escape(course.cta_url)}">{escape(course.cta_text)}</a>'
+        *earlier, last = pages
+        assert button in last, "the last lesson's page carries the call-to-action button"
+        for slug, text in zip([each.slug for each in LESSONS[:-1]], earlier, strict=True):
+            assert str(escape(course.cta_url)) not in text, f"{slug}: call to action too early"
+            assert course.cta_text not in text, f"{slug}: call to action too early"
+        assert course.cta_url in lessons[-1].text
+        assert not any(course.cta_url in message.text for message in lessons[:-1])
         db.session.remove()
         db.engine.dispose()
 
