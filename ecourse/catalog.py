@@ -12,9 +12,24 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ecourse import drip
 from ecourse.db import db
 from ecourse.lessonfiles import CourseFile, LessonFile, course_folders, read_folder
-from ecourse.models import Course, Lesson
+from ecourse.models import Course, Enrollment, Lesson
+
+
+@dataclass(frozen=True)
+class Before:
+    """What of a lesson decides the kind of change: its status and day before the import."""
+
+    status: str
+    day: int
+
+
+@dataclass(frozen=True)
+class FileChange:
+    lesson: Lesson
+    action: str  # created, edited, published, unpublished, moved (see `drip.change_kind`)
 
 
 @dataclass
@@ -25,6 +40,7 @@ class ImportReport:
     not_in_files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     courses_changed: list[int] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -39,8 +55,20 @@ class ImportRefused(Exception):
         self.problems = problems
 
 
-def import_path(path: Path, default_timezone: str, now: datetime) -> ImportReport:
-    """Validate every course folder under `path`, then apply them in one transaction."""
+def import_path(
+    path: Path,
+    default_timezone: str,
+    now: datetime,
+    late_rule: str = "skip",
+    commit: bool = True,
+) -> ImportReport:
+    """Validate every course folder under `path`, then apply them in one transaction.
+
+    A lesson that enters learners' plans anew (new, published, or moved) follows the same
+    rules as one saved in the editor: it is not due before the first send slot after `now`,
+    and learners already past its place get `late_rule` ("skip" or "send"). With `commit`
+    false the caller finishes (or rolls back) the transaction.
+    """
     if not path.exists():
         raise ImportRefused([f"{path}: no such folder"])
     folders = [read_folder(folder, default_timezone) for folder in course_folders(path)]
@@ -52,15 +80,19 @@ def import_path(path: Path, default_timezone: str, now: datetime) -> ImportRepor
     report = ImportReport()
     try:
         for folder in folders:
-            _apply_course(folder.course, folder.lessons, now, report)
-        db.session.commit()
+            _apply_course(folder.course, folder.lessons, now, late_rule, report)
+        db.session.flush()
+        if commit:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return report
 
 
-def _apply_course(data: CourseFile, lessons: list[LessonFile], now: datetime, report) -> None:
+def _apply_course(
+    data: CourseFile, lessons: list[LessonFile], now: datetime, late_rule: str, report
+) -> None:
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     if course is None:
         course = Course(slug=data.slug, updated_at=now)
@@ -72,7 +104,9 @@ def _apply_course(data: CourseFile, lessons: list[LessonFile], now: datetime, re
         if f"course {data.slug}" not in report.created:
             report.updated.append(f"course {data.slug}")
     db.session.flush()
-    lessons_changed = [_apply_lesson(course, lesson, now, report) for lesson in lessons]
+    # Publish moments and late rules matter only to learners already on their way.
+    rule = late_rule if _has_learners(course) else None
+    lessons_changed = [_apply_lesson(course, each, now, rule, report) for each in lessons]
     if changed or any(lessons_changed):
         report.courses_changed.append(course.id)
     in_files = {lesson.slug for lesson in lessons}
@@ -95,12 +129,20 @@ def _course_values(data: CourseFile) -> dict:
     }
 
 
-def _apply_lesson(course: Course, data: LessonFile, now: datetime, report) -> bool:
+def _has_learners(course: Course) -> bool:
+    query = select(Enrollment.id).where(Enrollment.course_id == course.id).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def _apply_lesson(
+    course: Course, data: LessonFile, now: datetime, late_rule: str | None, report
+) -> bool:
     name = f"{course.slug}/{data.slug}"
     lesson = next((each for each in course.lessons if each.slug == data.slug), None)
     if lesson is not None and lesson.content_hash == data.content_hash:
         report.unchanged.append(name)
         return False
+    before = Before(lesson.status, lesson.day) if lesson is not None else None
     if lesson is None:
         lesson = Lesson(course=course, slug=data.slug, created_at=now)
         db.session.add(lesson)
@@ -124,6 +166,9 @@ def _apply_lesson(course: Course, data: LessonFile, now: datetime, report) -> bo
     }
     _assign(lesson, values)
     lesson.updated_at = now
+    if late_rule is not None and drip.enters_plans_anew(before, lesson):
+        lesson.available_from, lesson.late_rule = now, late_rule
+    report.changes.append(FileChange(lesson, drip.change_kind(before, lesson)))
     return True
 
 

@@ -15,8 +15,10 @@ The rules, in words:
   received (added later, moved, or published later) is "late" for that enrollment: it is
   skipped, unless the admin chose `late_rule = "send"` with the change; then it comes first,
   at the learner's next send slot.
-- A lesson is never due before the first send slot at or after `available_from` (the moment
-  an admin published it), so publishing in the afternoon still delivers in the morning.
+- For an enrollment that started before `available_from` (the moment an admin published
+  the lesson), the lesson is never due before the first send slot at or after that moment,
+  so publishing in the afternoon still delivers in the morning. Learners who enroll later
+  find the lesson already there: their day-0 welcome is never held back by it.
 """
 
 from __future__ import annotations
@@ -149,14 +151,38 @@ def skip_reason(lesson: LessonLike, reached: tuple[int, str] | None) -> str | No
 def lesson_due_at(
     lesson: LessonLike, start: datetime, last_sent_at: datetime | None, rhythm: Rhythm
 ) -> datetime:
-    """`due_at` for this lesson, but never before the first send slot after it was published.
+    """`due_at` for this lesson, but, for learners who were already enrolled when it was
+    published, never before the first send slot after that moment.
 
     A late lesson's planned day is in the past, so this also places it at the next slot.
     """
     due = due_at(start, lesson.day, last_sent_at, rhythm)
-    if lesson.available_from is not None and due < lesson.available_from:
-        return first_slot_at_or_after(lesson.available_from, rhythm)
+    published = lesson.available_from
+    if published is not None and start < published and due < published:
+        return first_slot_at_or_after(published, rhythm)
     return due
+
+
+def change_kind(before: LessonLike | None, after: LessonLike) -> str:
+    """What kind of change a lesson goes through, for the record: created, published, …"""
+    if before is None:
+        return "created"
+    if before.status != after.status:
+        return "published" if after.status == "published" else "unpublished"
+    if before.day != after.day:
+        return "moved"
+    return "edited"
+
+
+def enters_plans_anew(before: LessonLike | None, after: LessonLike) -> bool:
+    """Whether a change puts the lesson into learners' plans now (new, published, moved).
+
+    Such a lesson gets `available_from = now`, and the rule chosen for learners already past
+    its place; a plain edit of its text changes neither.
+    """
+    if after.status != "published":
+        return False
+    return before is None or before.status != "published" or before.day != after.day
 
 
 def parse_weekdays(names: Iterable[str]) -> frozenset[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -351,27 +352,75 @@ def test_export_writes_files_that_import_back_the_same(admin_client, tmp_path):
     assert lessonwriter.course_files(course)["course.yml"].startswith("title: Testcursus")
 
 
-def test_import_from_an_uploaded_zip_updates_and_reports(admin_client):
+IMPORT_URL = "/admin/cursussen/testcursus/import"
+
+
+def upload(client, files: dict[str, str]):
+    """The first step of an import: upload a zip of the course folder and check it."""
     archive = io.BytesIO()
-    course = the_course()
-    files = lessonwriter.course_files(course)
-    files["02-les-2.md"] = files["02-les-2.md"].replace(
-        "title: Les nummer 2", "title: Nieuwe titel"
-    )
     with zipfile.ZipFile(archive, "w") as out:
         for name, text in files.items():
             out.writestr(f"testcursus/{name}", text)
-    url = "/admin/cursussen/testcursus/import"
-    token = csrf_token(admin_client.get(url).text)
-    response = admin_client.post(
-        url,
+    token = csrf_token(client.get(IMPORT_URL).text)
+    return client.post(
+        IMPORT_URL,
         data={"csrf_token": token, "archive": (io.BytesIO(archive.getvalue()), "cursus.zip")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 200, response.text
-    assert "bijgewerkt: testcursus/02-les-2" in response.text
+
+
+def apply_upload(client, checked_page: str, rule: str = "skip"):
+    """The second step: import what was checked, with the rule for learners past it."""
+    name = re.search(r'name="upload" type="hidden" value="([^"]+)"', checked_page).group(1)
+    data = {"csrf_token": csrf_token(checked_page), "upload": name, "late_rule": rule}
+    return client.post(IMPORT_URL, data=data | {"step": "apply"})
+
+
+def test_import_checks_first_then_updates_and_records_the_change(admin_client):
+    files = lessonwriter.course_files(the_course())
+    files["02-les-2.md"] = files["02-les-2.md"].replace("Les nummer 2", "Nieuwe titel")
+    checked = upload(admin_client, files)
+    assert checked.status_code == 200, checked.text
+    assert "<strong>testcursus/02-les-2</strong>: bewerkt" in checked.text
     db.session.expire_all()
-    assert the_course().lessons[1].title == "Nieuwe titel"
+    assert the_course().lessons[1].title == "Les nummer 2"  # nothing applied yet
+    done = apply_upload(admin_client, checked.text)
+    assert done.status_code == 200 and "Import klaar" in done.text
+    db.session.expire_all()
+    lesson = the_course().lessons[1]
+    assert lesson.title == "Nieuwe titel"
+    change = db.session.scalar(select(LessonChange).where(LessonChange.lesson_id == lesson.id))
+    assert (change.action, change.admin_email) == ("edited", ADMIN_EMAIL)
+    again = apply_upload(admin_client, checked.text)
+    assert again.status_code == 400 and "verlopen of al geïmporteerd" in again.text
+
+
+@pytest.mark.parametrize("rule", ["skip", "send"])
+def test_a_lesson_added_by_file_shows_its_reach_and_follows_the_chosen_rule(admin_client, rule):
+    now = datetime.now(UTC)
+    learners = three_learners(now)
+    files = lessonwriter.course_files(the_course())
+    files["01b-handen.md"] = (
+        files["02-les-2.md"].replace("day: 2", "day: 1").replace("Les nummer 2", "Handen")
+    )
+    checked = upload(admin_client, files)
+    assert "<strong>testcursus/01b-handen</strong>: toegevoegd" in checked.text
+    assert "1 krijgen de les op hun plek in de cursus; 2 waren al verder" in checked.text
+    assert 'name="late_rule" type="radio" value="send"' in checked.text
+    apply_upload(admin_client, checked.text, rule)
+    lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "01b-handen"))
+    assert lesson.late_rule == rule and lesson.available_from is not None
+    change = db.session.scalar(select(LessonChange).where(LessonChange.lesson_id == lesson.id))
+    assert (change.action, change.will_reach, change.already_past) == ("created", 1, 2)
+    run_until(now, now + timedelta(days=3))
+    got_it = {name for name, who in learners.items() if "01b-handen" in lessons_sent(who)}
+    assert got_it == ({"at_one", "at_two", "finished"} if rule == "send" else {"at_one"})
+    sent = db.session.scalars(
+        select(Delivery).where(Delivery.lesson_id == lesson.id, Delivery.status == "sent")
+    )
+    for delivery in sent:  # never in the afternoon it was imported: at a morning slot
+        assert delivery.sent_at.astimezone(AMSTERDAM).strftime("%H:%M") == "07:30"
+        assert delivery.sent_at > now
 
 
 @pytest.mark.parametrize(

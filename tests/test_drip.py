@@ -146,6 +146,16 @@ def test_lesson_published_in_the_afternoon_waits_for_the_morning():
     assert drip.lesson_due_at(on_time, start, None, RHYTHM) == drip.scheduled_at(start, 14, RHYTHM)
 
 
+def test_a_learner_who_enrolls_after_a_lesson_was_published_gets_day_0_at_once():
+    published = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # a new welcome lesson, at 14:00
+    confirmed = published + timedelta(hours=1)
+    welcome = L(9, 0, "a", available_from=published)
+    assert drip.lesson_due_at(welcome, confirmed, None, RHYTHM) == confirmed
+    enrolled_before = published - timedelta(days=3)
+    due = drip.lesson_due_at(welcome, enrolled_before, None, RHYTHM)
+    assert local(due) == datetime(2026, 12, 1, 7, 30, tzinfo=AMSTERDAM)
+
+
 def test_weekday_names_are_checked():
     assert drip.parse_weekdays(["Saturday", "sun"]) == frozenset({5, 6})
     with pytest.raises(ValueError, match="unknown weekday"):

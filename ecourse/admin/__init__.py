@@ -11,9 +11,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def init_app(app: Flask) -> None:
-    from ecourse.admin import auth
+    from ecourse.admin import auth, wording
 
     auth.init_app(app)
+    app.add_template_filter(wording.in_dutch, "in_dutch")
     app.register_blueprint(bp)
 
 

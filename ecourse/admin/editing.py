@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from ecourse import planner
-from ecourse.admin.reach import LESSON_FIELDS, LessonDraft, Reach
+from ecourse import catalog, drip, planner
+from ecourse.admin.reach import LESSON_FIELDS, LessonDraft, Reach, preview
 from ecourse.db import db, take_write_lock
 from ecourse.models import Course, Lesson, LessonChange
 
@@ -23,24 +24,6 @@ class Saved:
     lesson: Lesson
     change: LessonChange
     rescheduled: int
-
-
-def describe_action(before: Lesson | None, draft: LessonDraft) -> str:
-    """What kind of change this is, for the record: created, published, moved, …"""
-    if before is None:
-        return "created"
-    if before.status != draft.status:
-        return "published" if draft.status == "published" else "unpublished"
-    if before.day != draft.day:
-        return "moved"
-    return "edited"
-
-
-def _starts_anew(before: Lesson | None, draft: LessonDraft) -> bool:
-    """Whether the lesson (re)enters learners' plans now: new, published, or moved."""
-    if draft.status != "published":
-        return False
-    return before is None or before.status != "published" or before.day != draft.day
 
 
 @dataclass(frozen=True)
@@ -66,10 +49,10 @@ def _apply(course: Course, change: Change, admin_email: str, now: datetime):
     before, draft = change.before, change.draft
     if change.rule not in RULES:
         raise ValueError(f"unknown rule {change.rule!r}")
-    action = describe_action(before, draft)
+    action = drip.change_kind(before, draft)
     lesson = before or Lesson(course=course, slug=draft.slug, created_at=now)
     db.session.add(lesson)
-    if _starts_anew(before, draft):
+    if drip.enters_plans_anew(before, draft):
         lesson.available_from = now
     for name in LESSON_FIELDS:
         setattr(lesson, name, getattr(draft, name))
@@ -105,3 +88,67 @@ def swap_days(first: Lesson, second: Lesson) -> tuple[LessonDraft, LessonDraft]:
     if first.day == second.day:
         return LessonDraft.of(first), LessonDraft.of(second)
     return LessonDraft.of(first, day=second.day), LessonDraft.of(second, day=first.day)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One lesson changed by a file import, with the reach recorded for it."""
+
+    name: str
+    action: str
+    rule: str
+    will_reach: int
+    already_past: int
+    detail: str
+
+
+def import_files(
+    path: Path, default_timezone: str, rule: str, who: str, now: datetime, apply: bool = True
+) -> tuple[catalog.ImportReport, list[Imported]]:
+    """`ecourse lessons import` and the admin's import: lessons from files, each change
+    recorded with its reach like an edit in the editor, then the learners re-planned.
+
+    With `apply` false nothing is kept: the same report and reach, then a rollback, so an
+    admin sees who an import reaches before choosing to import. Raises
+    `catalog.ImportRefused` when the files have problems.
+    """
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}")
+    take_write_lock()
+    try:
+        report = catalog.import_path(path, default_timezone, now, rule, commit=False)
+        imported = [_record_file_change(change, rule, who, now) for change in report.changes]
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise
+    if not apply:
+        db.session.rollback()
+        return report, imported
+    db.session.commit()
+    for course_id in report.courses_changed:
+        planner.reschedule_course(course_id, now)
+    return report, imported
+
+
+def _record_file_change(change: catalog.FileChange, rule: str, who: str, now: datetime):
+    lesson = change.lesson
+    found = Reach()
+    if lesson.status == "published":
+        draft = LessonDraft.of(lesson)
+        found = preview(lesson.course_id, lesson.course.lessons, draft, now)
+    record = LessonChange(
+        lesson_id=lesson.id,
+        at=now,
+        admin_email=who,
+        action=change.action,
+        late_rule=lesson.late_rule,
+        will_reach=len(found.will_receive),
+        already_past=len(found.past),
+        detail=_detail(found, lesson.late_rule),
+    )
+    db.session.add(record)
+    name = f"{lesson.course.slug}/{lesson.slug}"
+    return Imported(
+        name, change.action, lesson.late_rule, record.will_reach, record.already_past, record.detail
+    )

@@ -120,6 +120,18 @@ class ImportForm(FlaskForm):
     )
 
 
+class ImportApplyForm(FlaskForm):
+    """The second step of an import: the checked upload, and the rule for learners past
+    the place of a lesson the import adds, publishes or moves."""
+
+    upload = HiddenField()
+    late_rule = RadioField(
+        "Voor deelnemers die al voorbij de plek van een nieuwe of verplaatste les zijn",
+        choices=LATE_RULES,
+        default="skip",
+    )
+
+
 class ConfirmActionForm(FlaskForm):
     """A deliberate second click for actions on a subscriber."""
 

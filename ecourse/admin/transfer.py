@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import tempfile
+import re
+import secrets
+import shutil
+import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from ecourse import catalog, lessonwriter, planner
-from ecourse.admin import bp
-from ecourse.admin.forms import ImportForm
+from ecourse import catalog, lessonwriter
+from ecourse.admin import bp, editing
+from ecourse.admin.forms import ImportApplyForm, ImportForm
 from ecourse.admin.lessons import course_or_404
 from ecourse.passes import utcnow
 
 MAX_FILES = 500
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{22}")
+UPLOAD_KEPT_SECONDS = 24 * 3600  # a checked upload not imported within a day is removed
 
 
 @bp.get("/cursussen/<slug>/export")
@@ -31,39 +37,78 @@ def export_course(slug: str):
 
 @bp.route("/cursussen/<slug>/import", methods=["GET", "POST"])
 def import_course(slug: str):
+    """Two steps, like saving a lesson: upload and check (who each change reaches), then
+    import with the rule chosen for learners already past a new or moved lesson."""
     course = course_or_404(slug)
-    form = ImportForm()
-    problems, report = [], None
-    if form.validate_on_submit():
-        problems, report = _import(form.archive.data)
+    form, apply_form = ImportForm(), ImportApplyForm()
+    problems, report, imported = [], None, []
+    if request.form.get("step") == "apply":
+        if apply_form.validate_on_submit():
+            problems, report, imported = _apply_upload(apply_form)
+    elif form.validate_on_submit():
+        problems, report, imported = _check_upload(form.archive.data, apply_form)
     status = 400 if problems or form.errors else 200
     page = render_template(
         "admin/import.html",
         course=course,
         form=form,
+        apply_form=apply_form,
         problems=problems,
         report=report,
+        imported=imported,
+        applied=request.form.get("step") == "apply" and not problems,
         section="lessons",
     )
     return page, status
 
 
-def _import(upload: FileStorage) -> tuple[list[str], catalog.ImportReport | None]:
-    with tempfile.TemporaryDirectory(prefix="ecourse-import-") as folder:
-        problems = unpack(upload, Path(folder))
-        if problems:
-            return problems, None
-        now = utcnow()
-        try:
-            report = catalog.import_path(
-                Path(folder), current_app.config["ECOURSE"]["TIMEZONE"], now
-            )
-        except catalog.ImportRefused as refused:
-            root = f"{folder}/"
-            return [problem.replace(root, "") for problem in refused.problems], None
-    for course_id in report.courses_changed:
-        planner.reschedule_course(course_id, now)
-    return [], report
+def _uploads() -> Path:
+    folder = Path(current_app.config["ECOURSE"]["DATA_DIR"]) / "imports"
+    folder.mkdir(exist_ok=True)
+    cutoff = time.time() - UPLOAD_KEPT_SECONDS
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def _check_upload(upload: FileStorage, apply_form: ImportApplyForm):
+    """Keep the upload for the second step and show what importing it would do."""
+    name = secrets.token_urlsafe(16)
+    folder = _uploads() / name
+    folder.mkdir()
+    problems = unpack(upload, folder)
+    if problems:
+        shutil.rmtree(folder, ignore_errors=True)
+        return problems, None, []
+    apply_form.upload.data = name
+    problems, report, imported = _run(folder, "skip", apply=False)
+    if problems:
+        shutil.rmtree(folder, ignore_errors=True)
+    return problems, report, imported
+
+
+def _apply_upload(apply_form: ImportApplyForm):
+    name = apply_form.upload.data or ""
+    folder = _uploads() / name
+    if not UPLOAD_NAME.fullmatch(name) or not folder.is_dir():
+        return ["Deze upload is verlopen of al geïmporteerd. Upload het bestand opnieuw."], None, []
+    try:
+        return _run(folder, apply_form.late_rule.data, apply=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(folder: Path, rule: str, apply: bool):
+    zone = current_app.config["ECOURSE"]["TIMEZONE"]
+    try:
+        report, imported = editing.import_files(
+            folder, zone, rule, current_user.email, utcnow(), apply=apply
+        )
+    except catalog.ImportRefused as refused:
+        root = f"{folder}/"
+        return [problem.replace(root, "") for problem in refused.problems], None, []
+    return [], report, imported
 
 
 def unpack(upload: FileStorage, folder: Path) -> list[str]:

@@ -1,0 +1,87 @@
+"""The admin area speaks Dutch: stored codes and reasons in the words an admin reads.
+
+Statuses, actions and skip reasons are stored as short English codes, because the command
+line, the logs and the tests read them too. The admin pages show them through `in_dutch`;
+anything it does not know (a relay's reply, say) is shown as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+WORDS = {
+    # subscriber and enrollment statuses
+    "pending": "nog niet bevestigd",
+    "active": "actief",
+    "paused": "gepauzeerd",
+    "completed": "afgerond",
+    "stopped": "gestopt",
+    "unsubscribed": "afgemeld",
+    "bounced": "onbestelbaar",
+    "erased": "gewist",
+    # delivery states (ledger and timeline)
+    "queued": "in de wachtrij",
+    "sending": "wordt verstuurd",
+    "sent": "verstuurd",
+    "failed": "mislukt",
+    "cancelled": "geannuleerd",
+    "skipped": "overgeslagen",
+    "scheduled": "gepland",
+    "not scheduled": "niet gepland",
+    "retry": "opnieuw proberen",
+    # lesson changes and admin actions
+    "created": "toegevoegd",
+    "edited": "bewerkt",
+    "published": "gepubliceerd",
+    "unpublished": "teruggezet naar concept",
+    "moved": "verplaatst",
+    "pause": "gepauzeerd",
+    "resume": "hervat",
+    "resend": "opnieuw gestuurd",
+    "move": "verplaatst",
+    "unsubscribe": "afgemeld",
+    "erase": "gewist",
+    "import": "geïmporteerd",
+    # kinds of email
+    "confirm": "bevestigingsmail",
+    "lesson": "les",
+    # reasons the engine and the drip rules give
+    "draft: not published": "concept: niet gepubliceerd",
+    "added after this subscriber had passed its place in the course": (
+        "toegevoegd toen deze deelnemer al voorbij die plek in de cursus was"
+    ),
+    "the course was stopped": "de cursus is gestopt",
+    "already confirmed": "al bevestigd",
+    "not confirmed": "niet bevestigd",
+    "enrollment stopped": "cursus gestopt",
+    "enrollment paused": "cursus gepauzeerd",
+    "lesson unpublished": "les niet (meer) gepubliceerd",
+    "unsubscribed by the subscriber": "afgemeld door de deelnemer",
+    "unsubscribed by an admin": "afgemeld door beheer",
+    "erased on request": "gewist op verzoek",
+    "paused by an admin": "gepauzeerd door beheer",
+    "sent again after signing up again": "opnieuw verstuurd na een nieuwe aanmelding",
+}
+
+# Reasons with a variable part: (pattern, Dutch with the same groups).
+PATTERNS = (
+    (re.compile(r"moved to (?:lesson )?(\S+) by an admin"), r"verplaatst naar les \1 door beheer"),
+    (re.compile(r"not sent: (.*)", re.DOTALL), r"niet verstuurd: \1"),
+)
+
+
+def in_dutch(value: object) -> str:
+    """The Dutch words for a stored code or reason; unknown text unchanged."""
+    text = "" if value is None else str(value)
+    if text in WORDS:
+        return WORDS[text]
+    for pattern, dutch in PATTERNS:
+        if pattern.fullmatch(text):
+            return in_dutch_inner(pattern.sub(dutch, text))
+    return text
+
+
+def in_dutch_inner(text: str) -> str:
+    """Translate the known reason inside a composed one ("niet verstuurd: unsubscribed")."""
+    head, separator, tail = text.partition(": ")
+    return f"{head}{separator}{WORDS.get(tail, tail)}" if separator else text
