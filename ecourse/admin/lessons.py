@@ -81,6 +81,8 @@ def edit_lesson(slug: str, lesson_slug: str):
     lesson = lesson_or_404(course, lesson_slug)
     form = LessonForm(obj=lesson if request.method == "GET" else None)
     if request.method == "GET":
+        # A new lesson starts from "skip"; an existing one from the rule in force, so a
+        # plain text edit never silently takes back a lesson promised to those past it.
         form.late_rule.data = lesson.late_rule
     return _edit(course, lesson, form)
 
