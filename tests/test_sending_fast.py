@@ -2,22 +2,67 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from ecourse import ratelimit
+from ecourse.db import db
 from ecourse.mail.base import create
+from ecourse.models import Delivery
 from ecourse.passes import run_pass
 from ecourse.ratelimit import SendRate
-from tests.factories import sign_up
+from tests.factories import process_environment, sign_up
 from tests.test_wire import sample
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 REDIS_URL = "redis://127.0.0.1:6379"
+# A Redis database of its own, so a run of the three-process test below at the same moment
+# (say, by a colleague on this machine) does not share its window.
+SHARED_REDIS_URL = f"{REDIS_URL}/3"
+# Arrivals trail the limiter's hits by a few milliseconds, by varying amounts: a window a
+# little under one second keeps that jitter from counting as overshoot.
+WINDOW = 0.9
+
+
+class ArrivalTimes(list):
+    """Stands in for `SMTPServer.received`, noting when each message arrived."""
+
+    def __init__(self):
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, item) -> None:
+        self.times.append(time.monotonic())
+        super().append(item)
+
+
+def most_in_one_window(times: list[float]) -> int:
+    """The largest number of arrivals within any WINDOW seconds."""
+    ordered = sorted(times)
+    return max(
+        (
+            bisect.bisect_left(ordered, start + WINDOW) - index
+            for index, start in enumerate(ordered)
+        ),
+        default=0,
+    )
+
+
+def clear_rate_counters(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.ping()  # Redis runs beside PostgreSQL on the development and CI machines
+    for key in client.scan_iter("LIMITS:*ecourse*"):
+        client.delete(key)
 
 
 def test_pool_sends_over_parallel_connections(make_app, smtp_server):
@@ -62,6 +107,44 @@ def test_send_rate_allows_exactly_the_rate_per_second():
     assert SendRate(0).try_acquire()  # no limit
 
 
+def test_a_process_keeps_one_limiter_per_rate_and_storage(make_app):
+    app = make_app(SEND_RATE=5)
+    first = ratelimit.for_app(app)
+    assert ratelimit.for_app(app) is first
+    app.config["ECOURSE"]["SEND_RATE"] = 7
+    assert ratelimit.for_app(app) is not first  # changed settings, a limiter of their own
+
+
+def test_consecutive_passes_share_one_window(make_app, smtp_server):
+    # `ecourse serve` runs passes back to back; a fresh counter per pass would let the second
+    # pass send a full second's worth at once, right after the first.
+    arrivals = smtp_server.received = ArrivalTimes()
+    app = make_app(**smtp_server.settings, SEND_RATE=5, SMTP_CONCURRENCY=4)
+    for number in range(5):
+        sign_up(f"first{number}@example.org", NOW)
+    assert run_pass(NOW).send.sent == 5
+    second = [sign_up(f"second{number}@example.org", NOW).id for number in range(5)]
+    db.session.commit()
+
+    def second_pass():
+        with app.app_context():
+            run_pass(NOW)
+
+    sending = threading.Thread(target=second_pass)
+    sending.start()
+    time.sleep(max(0.0, arrivals.times[0] + 0.6 - time.monotonic()))
+    assert time.monotonic() < arrivals.times[0] + WINDOW  # still inside the first window
+    assert len(arrivals) == 5  # the second pass is waiting for the window to move on
+    db.session.commit()  # a fresh read
+    waiting = db.session.scalars(
+        select(Delivery.status).where(Delivery.subscriber_id.in_(second))
+    ).all()
+    assert len(waiting) == 5 and "sent" not in waiting
+    sending.join(30)
+    assert len(arrivals) == 10
+    assert most_in_one_window(arrivals.times) == 5
+
+
 def test_sender_keeps_to_the_rate(make_app, smtp_server):
     make_app(**smtp_server.settings, SEND_RATE=10, SMTP_CONCURRENCY=4)
     for number in range(25):
@@ -85,12 +168,7 @@ print(granted)
 
 
 def test_rate_holds_across_worker_processes_with_redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()  # Redis runs beside PostgreSQL on the development and CI machines
-    for key in client.scan_iter("LIMITS:*ecourse*"):
-        client.delete(key)
+    clear_rate_counters(REDIS_URL)
     env = os.environ | {"PYTHONPATH": os.getcwd()}
     workers = [
         subprocess.Popen(
@@ -103,6 +181,74 @@ def test_rate_holds_across_worker_processes_with_redis():
     ]
     granted = [int(worker.communicate(timeout=30)[0]) for worker in workers]
     assert sum(granted) == 20, granted  # one window, three workers: 20 in total, not 60
+
+
+WORKER_SCRIPT = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ecourse import create_app
+from ecourse.catalog import import_path
+from ecourse.db import upgrade_schema
+from ecourse.passes import run_pass
+from tests.factories import sign_up
+
+prefix = sys.argv[1]
+app = create_app()
+with app.app_context():
+    upgrade_schema()
+    now = datetime.now(UTC)
+    import_path(Path(app.config["ECOURSE"]["LESSONS_DIR"]), "Europe/Amsterdam", now)
+    batches = [[f"{prefix}{part}-{n}@example.org" for n in range(3)] for part in "ab"]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    sent = 0
+    for batch in batches:  # two passes back to back, as `ecourse serve` runs them
+        for address in batch:
+            sign_up(address, now)
+        sent += run_pass(now).send.sent
+    print(sent, flush=True)
+"""
+
+
+def test_sending_workers_in_two_processes_share_the_rate_through_redis(
+    settings, smtp_server, tmp_path
+):
+    # Each worker has its own SQLite file (one writer each); they share the relay and Redis.
+    clear_rate_counters(SHARED_REDIS_URL)
+    arrivals = smtp_server.received = ArrivalTimes()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER_SCRIPT, name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=worker_environment(settings, smtp_server, tmp_path / name)
+            | {"PYTHONPATH": os.getcwd()},
+        )
+        for name in ("one", "two")
+    ]
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready"
+    for worker in workers:  # start together, so their sending overlaps
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    sent = [int(worker.communicate(timeout=60)[0]) for worker in workers]
+    assert sent == [6, 6] and len(arrivals) == 12
+    assert most_in_one_window(arrivals.times) == 5  # 5 a second for both together, not each
+
+
+def worker_environment(settings: dict, smtp_server, folder) -> dict:
+    folder.mkdir()
+    return process_environment(
+        settings | smtp_server.settings,
+        DATA_DIR=folder,
+        DATABASE_URL=f"sqlite:///{folder / 'ecourse.sqlite3'}",
+        SEND_RATE=5,
+        RATELIMIT_STORAGE_URL=SHARED_REDIS_URL,
+        SMTP_CONCURRENCY=4,
+    )
 
 
 @pytest.mark.parametrize("backend", ["memory", "outbox", "smtp"])
