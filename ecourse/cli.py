@@ -14,6 +14,9 @@ from sqlalchemy import select
 
 from ecourse import create_app, settings
 
+# Backends that deliver to real inboxes, where links must work for the learner.
+REAL_MAIL_BACKENDS = {"smtp", "postmark"}
+
 
 def with_app(command):
     """Run the command inside a freshly built application's context."""
@@ -80,9 +83,10 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     from ecourse.scheduler import Scheduler
 
     _ensure_ready()
-    if "ECOURSE_BASE_URL" not in os.environ:  # links in emails should reach this server
+    if not _base_url_is_set():  # links in emails should reach this server
         shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::", "::1"} else host
         app.config["ECOURSE"]["BASE_URL"] = f"http://{shown}:{port}"
+    _warn_if_links_are_not_https()
     scheduler = Scheduler(app)
     scheduler.start()
     click.echo(f"ecourse on http://{host}:{port}/  (links in emails use {_setting('BASE_URL')})")
@@ -100,6 +104,7 @@ def worker(app: Flask) -> None:
     from ecourse.scheduler import Scheduler
 
     _ensure_ready()
+    _warn_about_base_url()
     _describe_mail()
     click.echo(f"worker: a pass every {_setting('TICK_SECONDS')} s; Ctrl+C stops")
     try:
@@ -120,6 +125,7 @@ def tick(app: Flask, now: datetime | None) -> None:
     """Run one pass (plan what is due, send what is queued), print what it did, exit."""
     from ecourse.passes import run_pass, utcnow
 
+    _warn_about_base_url()
     report = run_pass(now or utcnow())
     for line in report.lines():
         click.echo(line)
@@ -224,6 +230,40 @@ def _ensure_ready() -> None:
     upgrade_schema()
     if db.session.scalar(select(Course.id).limit(1)) is None:
         _import_lessons(None)
+
+
+def _base_url_is_set() -> bool:
+    return "ECOURSE_BASE_URL" in os.environ
+
+
+def _warn_about_base_url() -> None:
+    """Warn `tick` and `worker` users about the links they are about to email.
+
+    Unlike `serve`, these commands have no address of their own to put into links, so an
+    unset ECOURSE_BASE_URL silently means the default, which no learner can reach.
+    """
+    if not _base_url_is_set():
+        _warn(
+            f"ECOURSE_BASE_URL is not set, so links in emails use {_setting('BASE_URL')}; "
+            "set it to the address learners open, like "
+            "ECOURSE_BASE_URL=https://cursus.example.org"
+        )
+    _warn_if_links_are_not_https()
+
+
+def _warn_if_links_are_not_https() -> None:
+    """Real mail should carry https links: RFC 8058 wants an https List-Unsubscribe URL."""
+    backend, base_url = _setting("MAIL_BACKEND"), _setting("BASE_URL")
+    if backend in REAL_MAIL_BACKENDS and not base_url.startswith("https://"):
+        _warn(
+            f"mail goes out through {backend}, but links in emails use {base_url}; "
+            "List-Unsubscribe should be an https URL (RFC 8058): "
+            "set ECOURSE_BASE_URL to the site's https address"
+        )
+
+
+def _warn(text: str) -> None:
+    click.echo(f"warning: {text}", err=True)
 
 
 def _describe_mail() -> None:

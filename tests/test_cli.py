@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ecourse.cli import main
+from tests.factories import CourseWriter
 
 
 @pytest.fixture
@@ -32,6 +35,32 @@ def test_help_lists_every_command():
         assert command in result.output
     assert "--now" in run("tick", "--help").output
     assert "--port" in run("serve", "--help").output
+
+
+def _command_paths(group: click.Group, path: tuple[str, ...] = ()):
+    """Every command under `group`, as the words a user types after `ecourse`."""
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from _command_paths(command, (*path, name))
+
+
+COMMAND_PATHS = [(), *_command_paths(main)]
+
+
+def test_the_help_walk_reaches_nested_commands():
+    assert {("lessons", "import"), ("lessons", "preview"), ("admin", "create")} <= set(
+        COMMAND_PATHS
+    )
+
+
+@pytest.mark.parametrize("words", COMMAND_PATHS, ids=lambda words: " ".join(words) or "ecourse")
+def test_every_command_has_a_help_with_a_description(words):
+    result = run(*words, "--help")
+    assert result.exit_code == 0, result.output
+    usage, description = result.output.split("\n\n")[:2]
+    assert usage.startswith("Usage: ")
+    assert description.strip() and not description.lstrip().startswith("Options:")
 
 
 def test_init_is_safe_to_run_again(env):
@@ -68,6 +97,39 @@ def test_tick_with_now_runs_a_course_without_waiting(env):
     assert "sent: 1," in result.output
 
 
+def test_tick_warns_which_base_url_links_use_when_it_is_not_set(env, monkeypatch):
+    run("init")
+    monkeypatch.delenv("ECOURSE_BASE_URL")
+    result = run("tick")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: ECOURSE_BASE_URL is not set, so links in emails use http://localhost:8000"
+        in result.stderr
+    )
+    assert "ECOURSE_BASE_URL=https://" in result.stderr  # and how to set it
+    assert "warning" not in result.stdout
+
+
+def test_tick_with_a_base_url_and_no_real_mail_warns_about_nothing(env):
+    run("init")
+    result = run("tick")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize("backend", ["smtp", "postmark"])
+def test_tick_warns_when_real_mail_would_carry_http_links(env, monkeypatch, backend):
+    run("init")
+    monkeypatch.setenv("ECOURSE_MAIL_BACKEND", backend)
+    result = run("tick")
+    assert result.exit_code == 0, result.output
+    assert f"warning: mail goes out through {backend}, but links in emails use" in result.stderr
+    assert (
+        "http://ecourse.test; List-Unsubscribe should be an https URL (RFC 8058)" in result.stderr
+    )
+    monkeypatch.setenv("ECOURSE_BASE_URL", "https://cursus.example.org")
+    assert run("tick").stderr == ""
+
+
 def test_tick_rejects_a_time_without_offset(env):
     result = run("tick", "--now", "2030-01-01T07:30")
     assert result.exit_code == 2 and "UTC offset" in result.output
@@ -102,6 +164,37 @@ def test_timeline_of_an_unknown_address_is_a_clear_error(env):
     run("init")
     result = run("timeline", "niemand@example.org")
     assert result.exit_code == 1 and "no subscriber with address" in result.output
+
+
+def _drop_timezone(course_yml: Path) -> None:
+    data = yaml.safe_load(course_yml.read_text(encoding="utf-8"))
+    del data["timezone"]
+    course_yml.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_timezone_setting_is_the_default_for_a_course_that_names_none(
+    env, course_files, monkeypatch
+):
+    _drop_timezone(course_files.root / "course.yml")
+    own = CourseWriter(course_files.root.parent / "eigen-zone")
+    own.course(timezone="Asia/Tokyo")
+    own.lesson("01-begin", title="Begin", day=0)
+    monkeypatch.setenv("ECOURSE_TIMEZONE", "America/New_York")
+    assert run("init").exit_code == 0
+    from ecourse import create_app
+    from ecourse.passes import run_pass, utcnow
+    from tests.factories import enrolled, the_course
+
+    app = create_app()
+    with app.app_context():
+        assert the_course().timezone == "America/New_York"
+        assert the_course("eigen-zone").timezone == "Asia/Tokyo"  # only a default
+        now = utcnow()
+        enrolled("zone@example.org", now)
+        run_pass(now)
+    result = run("timeline", "zone@example.org")
+    scheduled = next(line for line in result.output.splitlines() if "Les nummer 2" in line)
+    assert "07:30 (America/New_York)" in scheduled
 
 
 def test_bad_setting_is_a_clear_usage_error(env, monkeypatch):
