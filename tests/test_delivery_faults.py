@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -105,11 +106,17 @@ def test_backoff_doubles_from_the_first_wait_up_to_the_cap():
     assert delays[6] == timedelta(hours=1)
 
 
-def test_too_many_errors_in_a_row_pause_all_sending(make_app, smtp_server):
+def test_too_many_errors_in_a_row_pause_all_sending(make_app, smtp_server, caplog):
     make_app(**smtp_server.settings, PAUSE_AFTER_ERRORS=3, PAUSE_MINUTES=30.0, SMTP_CONCURRENCY=1)
     for number in range(6):
         sign_up(f"later{number}@example.org", NOW)
-    report = run_pass(NOW)
+    with caplog.at_level(logging.INFO, logger="ecourse"):
+        report = run_pass(NOW)
+    # Loud: an operator's log watcher must see that nothing is being sent, until when, and why.
+    (alarm,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert alarm.levelno == logging.CRITICAL and alarm.name == "ecourse.health"
+    assert "sending paused until 2026-11-25T09:30:00+00:00" in alarm.getMessage()
+    assert "3 failures in a row; last: 451 4.3.0 Try again later" in alarm.getMessage()
     assert report.send.paused_until == NOW + timedelta(minutes=30)
     assert report.send.retrying == 3  # the rest were handed back, untried
     untried = db.session.scalars(select(Delivery).where(Delivery.attempts == 0)).all()
