@@ -17,6 +17,7 @@ from ecourse.passes import run_pass
 from ecourse.recorder import retry_delay
 from ecourse.signup.service import InvalidAddress, clean_name, normalise_address
 from tests.factories import enrolled, sign_up
+from tests.smtpserver import SMTPServer
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -124,6 +125,35 @@ def test_too_many_errors_in_a_row_pause_all_sending(make_app, smtp_server, caplo
     assert "sending paused until" in "\n".join(report.lines())
     assert run_pass(NOW + timedelta(minutes=10)).send.paused_until is not None
     assert run_pass(NOW + timedelta(minutes=31)).send.retrying == 3  # the pause is over
+
+
+def test_a_relay_down_for_hours_is_waited_out_and_then_everything_goes_out_once(make_app):
+    relay = SMTPServer()  # its port stays closed until `start`: every connection is refused
+    make_app(**relay.settings, RETRY_FIRST_MINUTES=5.0, RETRY_MAX_HOURS=6.0)
+    for number in range(3):
+        sign_up(f"waiting{number}@example.org", NOW)
+    for tick in range(48):  # a pass every 10 minutes for 8 hours
+        run_pass(NOW + timedelta(minutes=10 * tick))
+    # Backing off: tried at the first pass after each wait, the wait doubling; never once
+    # more within a pass, and not at all in between.
+    tried = [NOW + timedelta(minutes=m) for m in (0, 10, 20, 40, 80, 160, 320)]
+    for row in db.session.scalars(select(Delivery)):
+        assert [a.attempted_at for a in row.attempts_log] == tried
+        assert all(a.outcome == "retry" and "cannot reach" in a.detail for a in row.attempts_log)
+        assert (row.status, row.attempts) == ("queued", 7)
+        assert row.send_after == NOW + timedelta(minutes=320 + 320)
+    relay.start()
+    try:
+        back = NOW + timedelta(hours=8)
+        assert run_pass(back).send.sent == 0 and relay.connections == 0  # still waiting
+        sent = sum(run_pass(back + timedelta(minutes=10 * tick)).send.sent for tick in range(24))
+        arrived = [(r.rcpt_tos[0], r.message["Message-ID"]) for r in relay.received]
+    finally:
+        relay.stop()
+    rows = db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
+    assert sent == 3 and sorted(arrived) == sorted((r.subscriber.email, r.message_id) for r in rows)
+    assert all(r.status == "sent" and r.attempts_log[-1].outcome == "sent" for r in rows)
+    assert all(len(r.attempts_log) == 8 for r in rows)  # every attempt is on record
 
 
 def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_server):
