@@ -85,8 +85,15 @@ class Subscriber(db.Model):
     # pending (not yet confirmed), active, unsubscribed, bounced, erased
     status: Mapped[str] = mapped_column(String(20), default="pending")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The learner's own send time ("07:30") and language; None follows the course.
+    send_time: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While a sign-up is unconfirmed: when to send the one reminder, and when to forget it
+    # (its personal data erased). Indexed, so a pass finds them without a scan.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    forget_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why mail stopped, in words: "unsubscribed", "550 5.1.1 …", "spam complaint".
@@ -128,6 +135,8 @@ class Enrollment(db.Model):
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The learner's slower pace: this many extra days between two lessons.
+    extra_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the planner should look at this enrollment again; NULL while a lesson is in
     # flight or when nothing is left. Indexed so a pass costs what is due, not what exists.
@@ -169,6 +178,9 @@ class Delivery(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address for a message that must outlive the subscriber's own (the goodbye after
+    # "delete me"); blanked once the message is handled. Empty: the subscriber's address.
+    recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
 
     subscriber: Mapped[Subscriber] = relationship()
     lesson: Mapped[Lesson | None] = relationship()
@@ -218,6 +230,12 @@ class Progress(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     exercise_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The learner's own tension check-in (0 to 10, before and after the exercise) and
+    # private note: shown only to the learner; admins see only how many there are.
+    tension_before: Mapped[int | None] = mapped_column(Integer)
+    tension_after: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Admin(UserMixin, db.Model):
@@ -253,10 +271,12 @@ class LessonChange(db.Model):
 
 
 class AdminEvent(db.Model):
-    """An admin action on a subscriber (pause, resend, erase, …), kept as a record."""
+    """A change to a subscriber's course (pause, slower pace, resend, erase, …), kept as a
+    record for their timeline: made by an admin, by the learner, or by the system."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
     admin_email: Mapped[str] = mapped_column(String(320), default="")
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
