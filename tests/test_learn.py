@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -79,6 +80,26 @@ def test_overview_lists_received_and_upcoming_lessons(client, learner, outbox):
     assert 'href="/les/testcursus/01-les-1"' in page.text
     assert "Les nummer 2" in page.text and "komt" in page.text
     assert 'href="/les/testcursus/02-les-2"' not in page.text
+
+
+def _overview_lines(page_html: str) -> list[str]:
+    """Each lesson on the overview page as the text a reader sees, in page order."""
+    items = re.findall(r'<li class="lesson-item[^"]*">(.*?)</li>', page_html, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+def test_overview_shows_the_local_date_of_each_upcoming_lesson(app, client, outbox):
+    # The page reads the real clock, so the course starts in the future to fix the dates:
+    # Sunday 1 December 2097, 10:00 in Amsterdam; lessons on days 0, 2 and 4.
+    start = datetime(2097, 12, 1, 9, 0, tzinfo=UTC)
+    enrolled("datum@example.org", start)
+    run_pass(start)
+    client.get(lesson_link(outbox))
+    assert _overview_lines(client.get("/cursus/testcursus").text) == [
+        "Les nummer 1 ontvangen zondag 1 december",
+        "Les nummer 2 🔒 komt dinsdag 3 december, 07:30",
+        "Les nummer 3 🔒 komt donderdag 5 december, 07:30",
+    ]
 
 
 def test_last_lesson_carries_the_call_to_action(app, client, outbox):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ecourse import create_app, settings
+from ecourse.passes import run_pass
+from ecourse.resources import bundled
+from tests.factories import sign_up
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -78,3 +83,16 @@ def test_defaults_give_a_working_sqlite_database_and_a_kept_secret(tmp_path):
 def test_cookies_are_secure_when_the_base_url_is_https(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path), "BASE_URL": "https://cursus.example.nl"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_email_templates_dir_replaces_the_project_templates(make_app, tmp_path, monkeypatch):
+    own = tmp_path / "eigen-mails"
+    shutil.copytree(bundled("email_templates"), own)
+    (own / "confirm" / "subject.txt").write_text("Eigen onderwerp: {{ course.title }}\n")
+    monkeypatch.setenv("ECOURSE_EMAIL_TEMPLATES_DIR", str(own))
+    app = make_app()
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    sign_up("sjabloon@example.org", now)
+    run_pass(now)
+    (message,) = app.extensions["ecourse.messenger"].sent
+    assert message.subject == "Eigen onderwerp: Testcursus"
