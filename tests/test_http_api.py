@@ -219,3 +219,25 @@ def test_event_for_an_unknown_address_is_recorded_and_accepted(hooked):
     response = post_event(hooked, {"RecordType": "SpamComplaint", "Email": "nobody@example.org"})
     assert response.status_code == 200 and response.json["suppressed"] is False
     assert db.session.scalar(select(ProviderEvent.email)) == "nobody@example.org"
+
+
+def test_provider_events_are_shown_escaped_on_the_subscriber_page(hooked):
+    from ecourse.admin import accounts
+    from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, log_in
+
+    subscriber = enrolled("xss@example.org", NOW)
+    soft = {"RecordType": "Bounce", "Type": "SoftBounce", "Email": "XSS@example.org"}
+    post_event(hooked, soft | {"Description": "<script>alert('soft')</script>"})
+    hard = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "xss@example.org"}
+    post_event(hooked, hard | {"Details": '550 <img src=x onerror="alert(1)">'})
+    post_event(hooked, {"RecordType": "SpamComplaint", "Email": "xss@example.org"})
+    post_event(hooked, soft | {"Email": "other@example.org", "Description": "not theirs"})
+    accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
+    assert log_in(hooked).status_code == 302
+    page = hooked.get(f"/admin/deelnemers/{subscriber.public_id}").text
+    section = page.split("<h2>Meldingen van de mailprovider</h2>")[1].split("<h2>")[0]
+    assert "&lt;script&gt;alert(&#39;soft&#39;)&lt;/script&gt;" in section
+    assert "550 &lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in section
+    assert [kind in section for kind in ("zachte bounce", "harde bounce", "klacht")] == [True] * 3
+    assert "(adres gestopt)" in section and "not theirs" not in section
+    assert "<script>alert" not in page and "<img src=x" not in page

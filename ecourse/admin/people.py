@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from ecourse import timeline
 from ecourse.admin import actions, bp
 from ecourse.admin.csvfiles import export
 from ecourse.admin.forms import ConfirmActionForm
 from ecourse.db import db
-from ecourse.models import AdminEvent, Delivery, Enrollment, LessonChange, Subscriber
+from ecourse.models import (
+    AdminEvent,
+    Delivery,
+    Enrollment,
+    LessonChange,
+    ProviderEvent,
+    Subscriber,
+)
 from ecourse.passes import utcnow
 
 STATES = {
@@ -22,6 +29,11 @@ STATES = {
     "unsubscribed": "afgemeld",
     "bounced": "gebounced",
     "erased": "gewist",
+}
+EVENT_KINDS = {
+    "hard bounce": "harde bounce",
+    "soft bounce": "zachte bounce",
+    "complaint": "klacht (als spam gemarkeerd)",
 }
 PER_PAGE = 25
 
@@ -125,10 +137,27 @@ def subscriber(public_id: str):
         courses=courses,
         deliveries=list(deliveries),
         events=list(events),
+        provider_events=_provider_events(subscriber),
+        event_kinds=EVENT_KINDS,
         form=ConfirmActionForm(),
         state=state_of(subscriber),
         states=STATES,
         section="people",
+    )
+
+
+def _provider_events(subscriber: Subscriber) -> list[ProviderEvent]:
+    """Bounces and complaints the provider reported for this address, newest first.
+
+    They are matched by address because a provider knows nothing of our ids; their text
+    comes from outside, so the template shows it escaped like everything else.
+    """
+    return list(
+        db.session.scalars(
+            select(ProviderEvent)
+            .where(func.lower(ProviderEvent.email) == subscriber.email.lower())
+            .order_by(ProviderEvent.id.desc())
+        )
     )
 
 
