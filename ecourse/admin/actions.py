@@ -10,17 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from ecourse import drip, ledger, planner, recorder
+from ecourse import drip, ledger, planner, privacy, recorder
 from ecourse.db import db
-from ecourse.models import (
-    AdminEvent,
-    Delivery,
-    DeliveryAttempt,
-    Enrollment,
-    Lesson,
-    ProviderEvent,
-    Subscriber,
-)
+from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson, Subscriber
 
 
 class ActionRefused(ValueError):
@@ -152,28 +144,6 @@ def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
     """Remove everything personal; keep the anonymous rows that the counts are made of."""
     if subscriber.status == "erased":
         raise ActionRefused("Deze deelnemer is al gewist.")
-    old_email = subscriber.email
-    recorder.suppress(subscriber, "erased", "erased on request", now)
-    subscriber.email = f"gewist-{subscriber.public_id}@erased.invalid"
-    subscriber.first_name, subscriber.timezone, subscriber.erased_at = "", None, now
-    subscriber.suppressed_reason = "erased on request"
-    for consent in subscriber.consents:
-        consent.ip_address, consent.user_agent = "", ""
-    # Relay replies can quote the address; the rows stay for the counts, their text goes.
-    ids = select(Delivery.id).where(Delivery.subscriber_id == subscriber.id)
-    db.session.execute(
-        update(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)).values(detail="")
-    )
-    db.session.execute(
-        update(Delivery).where(Delivery.subscriber_id == subscriber.id).values(last_error="")
-    )
-    db.session.execute(
-        update(ProviderEvent)
-        .where(func.lower(ProviderEvent.email) == old_email.lower())
-        .values(email="(gewist)", detail="")
-    )
-    db.session.execute(
-        update(AdminEvent).where(AdminEvent.subscriber_id == subscriber.id).values(detail="")
-    )
+    privacy.erase(subscriber, "erased on request", now)
     _record(subscriber, "erase", "persoonsgegevens gewist", admin, now)
     db.session.commit()
