@@ -96,3 +96,13 @@ def test_email_templates_dir_replaces_the_project_templates(make_app, tmp_path, 
     run_pass(now)
     (message,) = app.extensions["ecourse.messenger"].sent
     assert message.subject == "Eigen onderwerp: Testcursus"
+
+
+def test_readme_map_names_every_module_and_package():
+    text = README.read_text(encoding="utf-8")
+    code_map = text[text.index("## Map of the code") :]
+    package = Path(__file__).resolve().parent.parent / "ecourse"
+    modules = [f"{path.name}`" for path in package.glob("*.py")]
+    packages = [f"`ecourse/{path.parent.name}/`" for path in package.glob("*/__init__.py")]
+    missing = [name for name in modules + packages if name not in code_map]
+    assert not missing, f"README's map of the code lacks {missing}"
