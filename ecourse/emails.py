@@ -20,16 +20,22 @@ from ecourse.resources import bundled
 
 PERSONAL_FIELDS = {
     "confirm": ("first_name", "confirm_url"),
+    "reminder": ("first_name", "confirm_url"),
     "lesson": ("first_name", "lesson_url", "unsubscribe_url"),
+    "goodbye": (),
 }
+# Transactional emails about the sign-up itself, sent only while it is unconfirmed.
+SIGNUP_KINDS = {"confirm", "reminder"}
 
 
 def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
     """Why this delivery must not be sent now, or None when it may."""
     status = delivery.subscriber.status
-    if status in {"unsubscribed", "bounced"}:
+    if delivery.kind == "goodbye":  # the one email after "delete me", to the kept address
+        return None if status == "erased" and delivery.recipient else "nothing to send to"
+    if status in {"unsubscribed", "bounced", "erased"}:
         return status
-    if delivery.kind == "confirm":
+    if delivery.kind in SIGNUP_KINDS:
         return "already confirmed" if status == "active" else None
     if status != "active":
         return "not confirmed"
@@ -51,12 +57,14 @@ def shared_context(kind: str, course: Course, lesson: Lesson | None, first_name:
     """Everything in an email that is the same for all its recipients (or, when the lesson
     text has placeholders, for all recipients with this `first_name`)."""
     context = {"course": course, "sender_name": course.sender_name or course.title}
-    if kind == "confirm":
+    if kind in SIGNUP_KINDS:
         days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
         return context | {
             "valid_days": days,
             "preview": f"Nog één klik: bevestig je aanmelding voor {course.title}.",
         }
+    if kind == "goodbye":
+        return context | {"preview": "Je gegevens zijn gewist. Je krijgt niets meer van ons."}
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
     return context | {
@@ -80,7 +88,9 @@ def _place(course: Course, lesson) -> tuple[int, int]:
 
 def personal_values(kind: str, subscriber: Subscriber, lesson: Lesson | None) -> dict[str, str]:
     """The values that differ per recipient: the name and the signed links."""
-    if kind == "confirm":
+    if kind == "goodbye":
+        return {}
+    if kind in SIGNUP_KINDS:
         return {"first_name": subscriber.first_name, "confirm_url": links.confirm_url(subscriber)}
     return {
         "first_name": subscriber.first_name,
@@ -105,7 +115,7 @@ class Renderer:
         caller comparing two renders passes the same values to both)."""
         # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
         # whose opening has placeholders is rendered once per distinct first name.
-        name = values["first_name"]
+        name = values.get("first_name", "")
         personal = self._has_placeholders(lesson)
         key = (kind, course.id, lesson.id if lesson else None, name if personal else bool(name))
         template = self._templates.get(key)
@@ -138,12 +148,14 @@ def build(
     message_id: str,
     now: datetime,
     renderer: Renderer | None = None,
+    to: str = "",
 ) -> Message:
-    """One email for one subscriber: a confirmation, or a lesson."""
+    """One email for one subscriber (a confirmation, a reminder, a lesson, a goodbye),
+    to their address or, for a goodbye after erasure, to the address `to` kept for it."""
     rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson)
     settings = current_app.config["ECOURSE"]
     return Message(
-        to=subscriber.email,
+        to=to or subscriber.email,
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,

@@ -3,7 +3,8 @@
 Two things are checked in one query right before the handoff:
 - the delivery is still claimed by this pass (its lease may have run out and another worker
   may have taken it over: then that worker sends it, and this one must not);
-- the subscriber still wants it (an unsubscribe may have committed since the claim).
+- the subscriber still wants it (an unsubscribe may have committed since the claim), and
+  for a lesson, the course is still going (not stopped or paused since the claim).
 On PostgreSQL the rows are share-locked until the handoff is done, so an unsubscribe or a
 re-claim waits for the one message already being handed over, and every later check sees
 it. On SQLite the check and the handoff follow each other directly (docs/delivery.md).
@@ -20,7 +21,13 @@ from sqlalchemy.engine import Engine
 
 from ecourse.mail.message import Message
 
-EXPECTED_STATUS = {"confirm": "pending", "lesson": "active"}
+EXPECTED_STATUS = {
+    "confirm": "pending",
+    "reminder": "pending",
+    "lesson": "active",
+    "goodbye": "erased",
+}
+LIVE_ENROLLMENT = {"active", "completed"}
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,15 @@ class Gate:
     def _sql(self, count: int) -> str:
         mark = "%s" if self.postgres else "?"
         sql = (
-            "SELECT delivery.id, delivery.claim_token, subscriber.status FROM delivery"
-            " JOIN subscriber ON subscriber.id = delivery.subscriber_id"
+            "SELECT delivery.id, delivery.claim_token, subscriber.status, enrollment.status"
+            " FROM delivery JOIN subscriber ON subscriber.id = delivery.subscriber_id"
+            " LEFT JOIN enrollment ON enrollment.id = delivery.enrollment_id"
             f" WHERE delivery.id IN ({', '.join([mark] * count)}) AND delivery.status = 'sending'"
             " ORDER BY delivery.id"
         )
-        return sql + " FOR SHARE" if self.postgres else sql
+        # The enrollment is on the nullable side of the join and cannot be share-locked;
+        # whoever stops or pauses a course locks the subscriber row too, and waits here.
+        return sql + " FOR SHARE OF delivery, subscriber" if self.postgres else sql
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
@@ -94,4 +104,6 @@ class Gate:
 
 
 def _wanted(item: Item, row) -> bool:
-    return row is not None and row[1] == item.claim_token and row[2] == EXPECTED_STATUS[item.kind]
+    if row is None or row[1] != item.claim_token or row[2] != EXPECTED_STATUS[item.kind]:
+        return False
+    return item.kind != "lesson" or row[3] in LIVE_ENROLLMENT

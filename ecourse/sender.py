@@ -146,6 +146,7 @@ def _prepare(token: str, delivery: Delivery, run: Pass) -> tuple[Delivery, Item]
             delivery.message_id,
             run.now,
             run.renderer,
+            to=delivery.recipient,
         )
     except Exception as error:  # a broken template must not stall the other recipients
         log.exception("cannot render delivery %s", delivery.key)
@@ -227,7 +228,12 @@ def _not_sent_after_all(delivery: Delivery, token: str, run: Pass) -> None:
     if delivery.status != "sending" or delivery.claim_token != token:
         return  # no longer ours: whoever holds it now records it
     db.session.refresh(delivery.subscriber)
-    recorder.withhold(delivery, f"{delivery.subscriber.status} meanwhile", run.now, run.report)
+    enrollment = None
+    if delivery.enrollment_id:
+        enrollment = db.session.get(Enrollment, delivery.enrollment_id)
+        db.session.refresh(enrollment)
+    reason = emails.skip_reason(delivery, enrollment) or "not wanted"
+    recorder.withhold(delivery, f"{reason} meanwhile", run.now, run.report)
 
 
 def _course_of(delivery: Delivery) -> Course:
