@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 from sqlalchemy import select
 
+from ecourse.admin import accounts, actions
 from ecourse.db import db
+from ecourse.learn import service as learn_service
 from ecourse.models import Delivery, DeliveryAttempt
 from ecourse.passes import run_pass
-from tests.factories import enrolled, sign_up
-from tests.web import csrf_token
+from tests.factories import enrolled, run_until, sign_up
+from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -87,3 +89,45 @@ def test_sending_health_shows_queue_retries_and_escaped_errors(admin_client):
     assert "<strong>1</strong> wordt opnieuw geprobeerd" in page.text
     assert "421 &lt;b&gt;too busy&lt;/b&gt;" in page.text
     assert "later opnieuw" in page.text
+
+
+def test_dashboard_counts_completions_failures_and_bounces(make_app, smtp_server):
+    app = make_app(**smtp_server.settings)  # a real SMTP server that refuses some addresses
+    start = datetime.now(UTC) - timedelta(days=7)
+    enrolled("klaar@example.org", start)
+    run_until(start, start + timedelta(days=5))  # lessons on days 0, 2 and 4: all of them
+    now = datetime.now(UTC)
+    sign_up("reject@example.org", now)  # its confirmation is refused at DATA: failed
+    sign_up("bounce@example.org", now)  # refused at RCPT with 550: failed, and bounced
+    run_pass(now)
+    for name in ("een", "twee"):
+        enrolled(f"{name}@example.org", now)
+    accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, now)
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert "<strong>1</strong> cursus afgerond" in page.text
+    assert "<strong>2</strong> actieve deelnemers" in page.text
+    assert "<strong>2</strong> mislukt" in page.text  # a bounced message failed too
+    assert "<strong>1</strong> adressen gebounced" in page.text
+    assert "<strong>0</strong> wordt opnieuw geprobeerd" in page.text
+    errors = page.text.split("Laatste fouten")[1]
+    assert errors.count("opgegeven") == 2
+    assert "554 5.6.0 Message content rejected" in errors
+    assert "550 5.1.1 No such mailbox" in errors
+
+
+def test_completions_still_count_after_the_learner_leaves_or_is_erased(admin_client):
+    start = datetime.now(UTC) - timedelta(days=7)
+    leaves = enrolled("weg@example.org", start)
+    erased = enrolled("gewist@example.org", start)
+    enrolled("blijft@example.org", start)
+    run_until(start, start + timedelta(days=5))
+    assert "<strong>3</strong> cursus afgerond" in admin_client.get("/admin/").text
+    now = datetime.now(UTC)
+    learn_service.unsubscribe(leaves, now)
+    actions.erase(erased, ADMIN_EMAIL, now)
+    page = admin_client.get("/admin/")
+    assert "<strong>3</strong> cursus afgerond" in page.text
+    assert "<strong>0</strong> actieve deelnemers" in page.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -331,6 +331,42 @@ def test_moving_a_lesson_up_swaps_days_after_showing_its_reach(admin_client):
         ("03-les-3", 2),
         ("02-les-2", 4),
     ]
+
+
+def first_slot_at_or_after(moment: datetime) -> datetime:
+    """The test course's first 07:30 in Amsterdam not before `moment` (no skipped days)."""
+    day = moment.astimezone(AMSTERDAM).date()
+    if datetime.combine(day, time(7, 30), tzinfo=AMSTERDAM) < moment:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(7, 30), tzinfo=AMSTERDAM)
+
+
+@pytest.mark.parametrize(("rule", "next_slug"), [("skip", "03-les-3"), ("send", "02-les-2")])
+def test_reorder_moves_the_next_lesson_and_its_due_time(admin_client, rule, next_slug):
+    now = datetime.now(UTC)
+    learner = enrolled("een@example.org", now)
+    run_pass(now)  # lesson 1 (day 0) is sent; lesson 2 (day 2) is next
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.subscriber_id == learner.id))
+    start_day = now.astimezone(AMSTERDAM).date()
+    assert enrollment.next_due_at == datetime.combine(
+        start_day + timedelta(days=2), time(7, 30), tzinfo=AMSTERDAM
+    )
+    page = admin_client.get("/admin/cursussen/testcursus")
+    url = "/admin/cursussen/testcursus/lessen/02-les-2/verplaats"
+    data = {"csrf_token": csrf_token(page.text), "direction": "up"}
+    done = admin_client.post(url, data=data | {"confirmed": "yes", "late_rule": rule})
+    assert done.status_code == 302
+    # Lesson 2 now comes before lesson 1, which this learner already has: with "skip" the
+    # course goes on with lesson 3 on day 4; with "send" lesson 2 comes at the first
+    # morning slot at least the minimum gap (12 hours) after lesson 1.
+    expected = {
+        "skip": datetime.combine(start_day + timedelta(days=4), time(7, 30), tzinfo=AMSTERDAM),
+        "send": first_slot_at_or_after(now + timedelta(hours=12)),
+    }[rule]
+    db.session.refresh(enrollment)
+    assert enrollment.next_due_at == expected
+    run_until(now, expected)
+    assert lessons_sent(learner) == ["01-les-1", next_slug]
 
 
 def test_export_writes_files_that_import_back_the_same(admin_client, tmp_path):

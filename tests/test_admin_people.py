@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from ecourse.admin import csvfiles
 from ecourse.db import db
+from ecourse.learn import service as learn_service
 from ecourse.models import (
     AdminEvent,
     Consent,
@@ -20,6 +22,7 @@ from ecourse.models import (
     Subscriber,
 )
 from ecourse.passes import run_pass
+from ecourse.providers import events as provider_events
 from tests.factories import enrolled, run_until, sign_up
 from tests.web import ADMIN_EMAIL, csrf_token
 
@@ -63,6 +66,41 @@ def test_search_by_email_or_name_and_filter_by_status(admin_client):
     assert "anna@example.org" in page.text and "wacht@example.org" not in page.text
     page = admin_client.get("/admin/deelnemers?q=%25")  # a literal %, not a wildcard
     assert "Niemand gevonden" in page.text
+
+
+LIST_ROW = re.compile(r'>([^<>]+)</a></td>\s*<td>[^<]*</td>\s*<td><span class="badge (\w+)">')
+
+
+def listed(client, state: str) -> dict[str, str]:
+    """The subscriber list filtered by `state`: email → the state shown in its badge."""
+    page = client.get(f"/admin/deelnemers?status={state}")
+    assert page.status_code == 200
+    return dict(LIST_ROW.findall(page.text))
+
+
+def test_status_filter_shows_exactly_the_subscribers_in_each_state(admin_client):
+    start = datetime.now(UTC) - timedelta(days=6)
+    enrolled("klaar@example.org", start)
+    run_until(start, start + timedelta(days=5))  # days 0, 2 and 4: the whole course
+    now = datetime.now(UTC)
+    sign_up("wacht@example.org", now)
+    enrolled("actief@example.org", now)
+    paused = enrolled("pauze@example.org", now)
+    act(admin_client, paused, "pauzeren", enrollment=enrollment_of(paused).id)
+    learn_service.unsubscribe(enrolled("weg@example.org", now), now)
+    enrolled("bounce@example.org", now)
+    hard_bounce = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "bounce@example.org"}
+    provider_events.apply(provider_events.parse_postmark(hard_bounce), "postmark", now)
+    expected = {
+        "pending": {"wacht@example.org": "pending"},
+        "active": {"actief@example.org": "active"},
+        "paused": {"pauze@example.org": "paused"},
+        "completed": {"klaar@example.org": "completed"},
+        "unsubscribed": {"weg@example.org": "unsubscribed"},
+        "bounced": {"bounce@example.org": "bounced"},
+    }
+    assert {state: listed(admin_client, state) for state in expected} == expected
+    assert len(listed(admin_client, "")) == 6
 
 
 def test_list_is_paginated(admin_client):
@@ -212,6 +250,57 @@ def test_erase_removes_personal_data_and_keeps_the_counts(admin_client):
     row = page.text.split("Les nummer 1</a>")[1].split("</tr>")[0]
     assert '<td class="num">1</td>' in row  # still counted as received
     assert "lot@example.org" not in admin_client.get("/admin/deelnemers").text
+
+
+def admin_events() -> list[tuple[str, str, int, str]]:
+    rows = db.session.execute(
+        select(
+            AdminEvent.action, AdminEvent.admin_email, AdminEvent.subscriber_id, AdminEvent.detail
+        ).order_by(AdminEvent.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_resend_move_and_unsubscribe_are_each_recorded_with_admin_and_subscriber(admin_client):
+    now = datetime.now(UTC)
+    enrolled("ander@example.org", now)
+    learner = enrolled("lot@example.org", now)
+    run_pass(now)
+    enrollment = enrollment_of(learner)
+    first, third = enrollment.course.lessons[0], enrollment.course.lessons[2]
+    before = datetime.now(UTC)
+    act(admin_client, learner, "opnieuw-sturen", enrollment=enrollment.id, lesson=first.id)
+    act(admin_client, learner, "verplaatsen", enrollment=enrollment.id, lesson=third.id)
+    act(admin_client, learner, "afmelden")
+    after = datetime.now(UTC)
+    assert admin_events() == [
+        ("resend", ADMIN_EMAIL, learner.id, "Les nummer 1 opnieuw in de wachtrij"),
+        ("move", ADMIN_EMAIL, learner.id, "verplaatst naar Les nummer 3"),
+        ("unsubscribe", ADMIN_EMAIL, learner.id, "afgemeld door beheer"),
+    ]
+    moments = db.session.scalars(select(AdminEvent.at)).all()
+    assert all(before <= moment <= after for moment in moments)
+    page = admin_client.get(f"/admin/deelnemers/{learner.public_id}")
+    assert f"move door {ADMIN_EMAIL}: verplaatst naar Les nummer 3" in page.text
+    refused = act(admin_client, learner, "afmelden")  # already unsubscribed: nothing happens
+    assert refused.status_code == 302 and len(admin_events()) == 3
+
+
+def test_erase_is_recorded_and_blanks_the_detail_of_earlier_records(admin_client):
+    now = datetime.now(UTC)
+    other = enrolled("ander@example.org", now)
+    learner = enrolled("lot@example.org", now)
+    run_pass(now)
+    for who in (other, learner):
+        act(admin_client, who, "pauzeren", enrollment=enrollment_of(who).id)
+    act(admin_client, learner, "wissen")
+    assert admin_events() == [
+        ("pause", ADMIN_EMAIL, other.id, "gepauzeerd tot hervatten"),
+        ("pause", ADMIN_EMAIL, learner.id, ""),
+        ("erase", ADMIN_EMAIL, learner.id, "persoonsgegevens gewist"),
+    ]
+    act(admin_client, learner, "wissen")  # already erased: refused, not recorded twice
+    assert len(admin_events()) == 3
 
 
 def test_csv_export_neutralises_formulas(admin_client):

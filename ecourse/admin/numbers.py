@@ -89,7 +89,15 @@ def enrollment_totals(course_id: int) -> dict[str, int]:
         .where(Enrollment.course_id == course_id)
         .group_by(Enrollment.status)
     )
-    return dict(rows.all())
+    totals = dict(rows.all())
+    # Leaving (unsubscribe, bounce, erasure) stops an enrollment but keeps its
+    # `completed_at`: a learner who finished still counts as a completion.
+    totals["completed"] = db.session.scalar(
+        select(func.count()).where(
+            Enrollment.course_id == course_id, Enrollment.completed_at.is_not(None)
+        )
+    )
+    return totals
 
 
 def funnel(course_id: int, lessons: list[Lesson]) -> list[tuple[str, int]]:
