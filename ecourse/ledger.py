@@ -3,7 +3,8 @@
 `queue` inserts a row whose unique key makes a second insert a no-op; `claim` moves rows
 from queued to sending with a lease, in one statement, so two passes never take the same
 row (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer at a time). A row whose
-worker died is claimable again when its lease runs out, and keeps its Message-ID.
+worker died is claimable again when its lease runs out, and keeps its Message-ID; the
+takeover is put on its record but does not count as another attempt.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from ecourse.db import db
 from ecourse.mail.message import domain_of
-from ecourse.models import Delivery
+from ecourse.models import Delivery, DeliveryAttempt
 
 IN_FLIGHT = ("queued", "sending")
+RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
 
 
 def message_id_for(key: str) -> str:
@@ -106,32 +108,16 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
     """Take up to `limit` due rows and commit, so others see them as taken.
 
     Returns the claim's token with the rows; only the holder of the token may send them.
+    Rows whose lease ran out come first: they have waited longest.
     """
     token = f"{os.getpid()}-{secrets.token_hex(6)}"  # which process holds a row, for operators
-    claimable = (
-        select(Delivery.id)
-        .where(
-            or_(
-                and_(Delivery.status == "queued", Delivery.send_after <= now),
-                and_(Delivery.status == "sending", Delivery.lease_until < now),
-            )
-        )
-        .order_by(Delivery.send_after, Delivery.id)
-        .limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        claimable = claimable.with_for_update(skip_locked=True)
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(claimable.scalar_subquery()))
-        .values(
-            status="sending",
-            claim_token=token,
-            lease_until=now + lease,
-            attempts=Delivery.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    lease_until = now + lease
+    expired = and_(Delivery.status == "sending", Delivery.lease_until < now)
+    reclaimed = _take(expired, limit, token, lease_until, counts_as_attempt=False)
+    if len(reclaimed) < limit:
+        due = and_(Delivery.status == "queued", Delivery.send_after <= now)
+        _take(due, limit - len(reclaimed), token, lease_until, counts_as_attempt=True)
+    _note_reclaimed(reclaimed, now)
     db.session.commit()
     query = (
         select(Delivery)
@@ -140,6 +126,52 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
         .order_by(Delivery.id)
     )
     return token, list(db.session.scalars(query))
+
+
+def _take(
+    condition, limit: int, token: str, lease_until: datetime, *, counts_as_attempt: bool
+) -> list[int]:
+    """Move up to `limit` rows matching `condition` to `sending` in one statement; their ids.
+
+    `attempts` counts the times a row left the queue, which sets its backoff. A row taken
+    over after its lease ran out has not gone back to the queue: its worker stopped (or ran
+    late) before recording, which says nothing about the relay or the address, so the
+    takeover continues that attempt instead of counting, and doubling the wait, once more.
+    """
+    claimable = (
+        select(Delivery.id).where(condition).order_by(Delivery.send_after, Delivery.id).limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        claimable = claimable.with_for_update(skip_locked=True)
+    values = {"status": "sending", "claim_token": token, "lease_until": lease_until}
+    if counts_as_attempt:
+        values["attempts"] = Delivery.attempts + 1
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(claimable.scalar_subquery()))
+        .values(**values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(db.session.scalars(statement))
+
+
+def _note_reclaimed(ids: list[int], now: datetime) -> None:
+    """Put each takeover on the row's record: the lost attempt may have reached the relay,
+    and this explains a copy that arrives twice (with the same Message-ID)."""
+    if not ids:
+        return
+    detail = (
+        "lease ran out before an outcome was recorded (worker stopped or too slow; the "
+        "message may have reached the relay); taken over, same Message-ID"
+    )
+    db.session.execute(
+        insert(DeliveryAttempt),
+        [
+            {"delivery_id": i, "attempted_at": now, "outcome": RECLAIMED, "detail": detail}
+            for i in ids
+        ],
+    )
 
 
 def cancel_queued(subscriber_id: int, reason: str) -> int:

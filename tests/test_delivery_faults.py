@@ -194,6 +194,31 @@ def test_a_row_taken_over_by_another_worker_is_not_sent_by_the_first(app):
         assert wanted == {0}
 
 
+def test_a_takeover_after_a_crash_is_recorded_but_does_not_lengthen_the_backoff(
+    make_app, smtp_server
+):
+    make_app(**smtp_server.settings, RETRY_FIRST_MINUTES=5.0)
+    sign_up("later-crash@example.org", NOW)  # every handoff to this address gets 451
+    lease = timedelta(seconds=30)
+    ledger.claim(NOW, 10, lease)  # a worker claims it and dies before recording ...
+    ledger.claim(NOW + timedelta(minutes=1), 10, lease)  # ... and so does the next one
+    later = NOW + timedelta(minutes=2)
+    assert run_pass(later).send.retrying == 1  # taken over once more, handed over: 451
+    row = db.session.scalar(select(Delivery))
+    assert row.attempts == 1  # the one trip from the queue the takeovers continued
+    assert row.send_after == later + timedelta(minutes=5)  # the first wait, not the third
+    log = [(a.outcome, a.attempted_at) for a in row.attempts_log]
+    assert log == [
+        ("reclaimed", NOW + timedelta(minutes=1)),
+        ("reclaimed", later),
+        ("retry", later),
+    ]
+    assert "may have reached the relay" in row.attempts_log[0].detail
+    run_pass(row.send_after)  # a real second failure doubles the wait, as before
+    db.session.refresh(row)
+    assert row.attempts == 2 and row.send_after == later + timedelta(minutes=5 + 10)
+
+
 def test_names_lose_control_characters_and_line_breaks():
     assert clean_name("Eve\r.\n\x00MAIL FROM:<x@evil.test>") == "Eve.MAIL FROM:<x@evil.test>"
     assert clean_name("  Anne \u2028 Marie ") == "Anne Marie"
