@@ -65,7 +65,7 @@ def init(app: Flask) -> None:
 
     upgrade_schema()
     click.echo(f"schema is up to date ({_safe_url(app)})")
-    _import_lessons(None)
+    import_lessons_from(None)
 
 
 @main.command()
@@ -145,40 +145,6 @@ def resume(app: Flask) -> None:
     )
 
 
-@main.group()
-def lessons() -> None:
-    """Manage lessons kept as files."""
-
-
-@lessons.command("import")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@with_app
-def import_lessons(app: Flask, path: Path | None) -> None:
-    """Import or update lessons from PATH (a lessons folder or one course folder).
-
-    Default: ECOURSE_LESSONS_DIR, or the project's lessons/. Idempotent: unchanged lessons
-    are left alone. A folder with any broken file is refused whole.
-    """
-    _import_lessons(path)
-
-
-@lessons.command("preview")
-@click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--course", "slug", help="Course slug (default: the first course).")
-@with_app
-def preview_lessons(app: Flask, folder: Path, slug: str | None) -> None:
-    """Render every lesson email (text and HTML) into FOLDER, to read before sending."""
-    from ecourse.passes import utcnow
-    from ecourse.planner import course_by_slug, default_course
-    from ecourse.previews import render_course
-
-    course = course_by_slug(slug) if slug else default_course()
-    if course is None:
-        raise click.ClickException("no such course; run `ecourse init` first")
-    for path in render_course(course, folder, utcnow()):
-        click.echo(f"wrote {path}")
-
-
 @main.command("timeline")
 @click.argument("email")
 @with_app
@@ -190,38 +156,6 @@ def timeline_command(app: Flask, email: str) -> None:
         raise click.ClickException(f"no subscriber with address {email}")
 
 
-def _import_lessons(path: Path | None) -> None:
-    from ecourse.catalog import ImportRefused, import_path
-    from ecourse.passes import utcnow
-    from ecourse.planner import reschedule_course
-
-    folder = path or lessons_folder()
-    now = utcnow()
-    try:
-        report = import_path(folder, _setting("TIMEZONE"), now)
-    except ImportRefused as refused:
-        for problem in refused.problems:
-            click.echo(f"problem: {problem}", err=True)
-        raise click.ClickException("nothing was imported; fix the problems above") from None
-    for label, names in (("created", report.created), ("updated", report.updated)):
-        for name in names:
-            click.echo(f"{label}: {name}")
-    click.echo(f"unchanged: {len(report.unchanged)} lesson(s)")
-    for name in report.not_in_files:
-        click.echo(f"left alone (in the database, not in the files): {name}")
-    for course_id in report.courses_changed:
-        count = reschedule_course(course_id, now)
-        if count:
-            click.echo(f"rescheduled {count} enrollment(s)")
-
-
-def lessons_folder() -> Path:
-    from ecourse.resources import bundled
-
-    configured = _setting("LESSONS_DIR")
-    return Path(configured) if configured else bundled("lessons")
-
-
 def _ensure_ready() -> None:
     """Create the schema on first start, and import the lessons if there are none yet."""
     from ecourse.db import db, upgrade_schema
@@ -229,7 +163,7 @@ def _ensure_ready() -> None:
 
     upgrade_schema()
     if db.session.scalar(select(Course.id).limit(1)) is None:
-        _import_lessons(None)
+        import_lessons_from(None)
 
 
 def _base_url_is_set() -> bool:
@@ -284,10 +218,18 @@ def _safe_url(app: Flask) -> str:
     return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
-def _register_admin_commands() -> None:
+def import_lessons_from(path: Path | None) -> None:
+    from ecourse.lessoncommands import import_and_report
+
+    import_and_report(path)
+
+
+def _register_commands() -> None:
     from ecourse.admin.commands import admin_group
+    from ecourse.lessoncommands import lessons_group
 
     main.add_command(admin_group)
+    main.add_command(lessons_group)
 
 
-_register_admin_commands()
+_register_commands()

@@ -72,6 +72,35 @@ def test_init_is_safe_to_run_again(env):
     assert "created" not in second.output
 
 
+def test_lessons_import_dry_run_shows_the_reach_and_the_rule_is_kept(env, course_files, app):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from ecourse.db import db
+    from ecourse.models import Lesson, LessonChange
+    from tests.factories import enrolled, run_until
+
+    now = datetime.now(UTC)
+    enrolled("ver@example.org", now - timedelta(days=5))
+    run_until(now - timedelta(days=5), now)  # past day 2 and 4: past a new day-1 lesson
+    course_files.lesson("01b-nieuw", title="Nieuw", day=1)
+    dry = run("lessons", "import", "--dry-run", str(course_files.root))
+    assert dry.exit_code == 0, dry.output
+    assert "created: testcursus/01b-nieuw (reaches 0 learner(s); 1 already past it: skip)" in (
+        dry.output
+    )
+    assert "dry run: nothing was changed" in dry.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Lesson).where(Lesson.slug == "01b-nieuw")) is None
+    done = run("lessons", "import", "--late-rule", "send", str(course_files.root))
+    assert "1 already past it: send" in done.output
+    lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "01b-nieuw"))
+    change = db.session.scalar(select(LessonChange).where(LessonChange.lesson_id == lesson.id))
+    assert (lesson.late_rule, change.late_rule, change.already_past) == ("send", "send", 1)
+    assert change.admin_email == "bestanden (ecourse lessons import)"
+
+
 def test_lessons_import_refuses_a_broken_folder_and_says_why(env, course_files):
     run("init")
     course_files.lesson("09-kapot", title="", day=1)
