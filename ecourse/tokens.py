@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = {"confirm", "lesson", "unsubscribe"}
+PURPOSES = {"confirm", "lesson", "unsubscribe", "preferences"}
 
 
 class TokenError(Exception):
