@@ -8,6 +8,9 @@ The rules, in words:
 - Day 0 is due the moment the subscriber confirms.
 - A lesson with day d is due on the start's local date + d at the course's send time, in the
   subscriber's time zone, moved to the next allowed weekday if that day is skipped.
+- A learner who chose a slower pace (`extra_days`) gets each lesson no earlier than the
+  course's distance between it and the previous lesson, plus the extra days, after the
+  day the previous one was sent (at the send time).
 - Two lessons of one enrollment are at least `min_gap` apart; a lesson pushed by the gap
   waits for the next send slot, so a catch-up after downtime arrives at the calm morning
   hour, one lesson per day, never at night and never three at once.
@@ -40,6 +43,7 @@ class Rhythm:
     send_time: time
     skip_weekdays: frozenset[int] = frozenset()
     min_gap: timedelta = timedelta(hours=12)
+    extra_days: int = 0  # the learner's slower pace
 
     def __post_init__(self) -> None:
         if len(self.skip_weekdays) >= 7:
@@ -148,15 +152,33 @@ def skip_reason(lesson: LessonLike, reached: tuple[int, str] | None) -> str | No
     return None
 
 
-def lesson_due_at(
-    lesson: LessonLike, start: datetime, last_sent_at: datetime | None, rhythm: Rhythm
+def paced(
+    due: datetime, day: int, last_sent_at: datetime | None, previous_day: int | None, rhythm: Rhythm
 ) -> datetime:
-    """`due_at` for this lesson, but, for learners who were already enrolled when it was
-    published, never before the first send slot after that moment.
+    """`due`, moved later if the learner's slower pace asks for more days since the last
+    lesson: the course's distance from the previous lesson plus `extra_days`."""
+    if not rhythm.extra_days or last_sent_at is None or previous_day is None:
+        return due
+    sent_on = last_sent_at.astimezone(rhythm.tz).date()
+    distance = max(day - previous_day, 0) + rhythm.extra_days
+    return max(due, send_slot(sent_on + timedelta(days=distance), rhythm))
+
+
+def lesson_due_at(
+    lesson: LessonLike,
+    start: datetime,
+    last_sent_at: datetime | None,
+    rhythm: Rhythm,
+    previous_day: int | None = None,
+) -> datetime:
+    """`due_at` for this lesson, spaced out by the learner's pace after the lesson of
+    `previous_day`, and, for learners who were already enrolled when it was published,
+    never before the first send slot after that moment.
 
     A late lesson's planned day is in the past, so this also places it at the next slot.
     """
     due = due_at(start, lesson.day, last_sent_at, rhythm)
+    due = paced(due, lesson.day, last_sent_at, previous_day, rhythm)
     published = lesson.available_from
     if published is not None and start < published and due < published:
         return first_slot_at_or_after(published, rhythm)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ecourse import drip, ledger
 from ecourse.db import db, take_write_lock
-from ecourse.models import Course, Delivery, Enrollment, Lesson
+from ecourse.models import AdminEvent, Course, Delivery, Enrollment, Lesson
 
 
 @dataclass
@@ -29,25 +29,31 @@ class PlanReport:
     queued: int = 0
     completed: int = 0
     waiting: int = 0
+    resumed: int = 0
 
 
 @lru_cache(maxsize=256)
-def _rhythm(zone: str, send_time: str, skip_weekdays: str, gap_hours: float) -> drip.Rhythm:
+def _rhythm(
+    zone: str, send_time: str, skip_weekdays: str, gap_hours: float, extra_days: int = 0
+) -> drip.Rhythm:
     names = [name for name in skip_weekdays.split(",") if name]
     return drip.Rhythm(
         tz=ZoneInfo(zone),
         send_time=drip.parse_send_time(send_time),
         skip_weekdays=drip.parse_weekdays(names),
         min_gap=timedelta(hours=gap_hours),
+        extra_days=extra_days,
     )
 
 
 def rhythm_for(enrollment: Enrollment) -> drip.Rhythm:
-    """The course's send time and skipped weekdays, in the subscriber's own time zone."""
-    course = enrollment.course
-    zone = enrollment.subscriber.timezone or course.timezone
+    """The course's skipped weekdays, with the learner's own time zone, send time and pace
+    where they chose one (the course's otherwise)."""
+    course, subscriber = enrollment.course, enrollment.subscriber
+    zone = subscriber.timezone or course.timezone
+    send_time = subscriber.send_time or course.send_time
     gap = current_app.config["ECOURSE"]["MIN_GAP_HOURS"]
-    return _rhythm(zone, course.send_time, course.skip_weekdays, gap)
+    return _rhythm(zone, send_time, course.skip_weekdays, gap, enrollment.extra_days or 0)
 
 
 def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:
@@ -80,25 +86,38 @@ def reschedule(
 ) -> Lesson | None:
     """Set `next_due_at` from the rules; return the next lesson, if any.
 
-    While a lesson is in flight the enrollment waits (NULL) for the sender to record it.
+    While a lesson is in flight the enrollment waits (NULL) for the sender to record it; a
+    pause with an end waits for that end, when a pass resumes it (`plan_due`).
     """
     if enrollment.status in ("stopped", "paused"):
-        enrollment.next_due_at = None
+        enrollment.next_due_at = enrollment.paused_until if enrollment.status == "paused" else None
         return None
     statuses = lesson_statuses(enrollment.id) if statuses is None else statuses
     if any(status in ledger.IN_FLIGHT for status in statuses.values()):
         enrollment.next_due_at = None
         return None
-    lesson = drip.next_lesson(enrollment.course.lessons, set(statuses))
+    lessons = enrollment.course.lessons
+    lesson = drip.next_lesson(lessons, set(statuses))
     if lesson is None:
         enrollment.status, enrollment.next_due_at = "completed", None
         enrollment.completed_at = enrollment.completed_at or now
         return None
     enrollment.status, enrollment.completed_at = "active", None
+    reached = drip.position(lessons, set(statuses))
     enrollment.next_due_at = drip.lesson_due_at(
-        lesson, enrollment.started_at, enrollment.last_sent_at, rhythm_for(enrollment)
+        lesson,
+        enrollment.started_at,
+        enrollment.last_sent_at,
+        rhythm_for(enrollment),
+        previous_day=reached[0] if reached else None,
     )
     return lesson
+
+
+def end_pause(enrollment: Enrollment, at: datetime) -> None:
+    """Go on where the learner was: the rest of the course moves by the time paused."""
+    enrollment.started_at += at - (enrollment.paused_at or at)
+    enrollment.status, enrollment.paused_at, enrollment.paused_until = "active", None, None
 
 
 def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
@@ -111,7 +130,7 @@ def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
     while True:
         due = locked(
             select(Enrollment)
-            .where(Enrollment.status == "active", Enrollment.next_due_at <= now)
+            .where(Enrollment.status.in_(["active", "paused"]), Enrollment.next_due_at <= now)
             .order_by(Enrollment.next_due_at, Enrollment.id)
             .limit(batch_size),
             skip_locked=True,
@@ -142,6 +161,9 @@ def locked(query, skip_locked: bool = False) -> list[Enrollment]:
 def _plan_one(
     enrollment: Enrollment, now: datetime, statuses: dict[int, str], report: PlanReport
 ) -> dict | None:
+    if enrollment.status == "paused":  # only a pause whose end has come is due
+        _pause_ended(enrollment)
+        report.resumed += 1
     lesson = reschedule(enrollment, now, statuses)
     if lesson is None:
         report.completed += enrollment.status == "completed"
@@ -159,6 +181,21 @@ def _plan_one(
         "enrollment_id": enrollment.id,
         "lesson_id": lesson.id,
     }
+
+
+def _pause_ended(enrollment: Enrollment) -> None:
+    """A learner's pause of one or two weeks is over: resume, and say so on the timeline."""
+    until = enrollment.paused_until
+    end_pause(enrollment, until)
+    db.session.add(
+        AdminEvent(
+            at=until,
+            actor="system",
+            subscriber_id=enrollment.subscriber_id,
+            action="resume",
+            detail="pauze voorbij",
+        )
+    )
 
 
 def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:

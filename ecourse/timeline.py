@@ -75,13 +75,14 @@ def _scheduled(lessons, live, placed, plan: Plan, now: datetime) -> dict[int, En
     """The lessons still to come, with their times, placed in the order they will be sent."""
     reached = drip.position(lessons, live)
     projected_last, found = plan.last_sent_at, {}
+    previous_day = reached[0] if reached else None
     for lesson in drip.send_order(lessons, live):
         if lesson.id in placed:
             continue
-        due = drip.lesson_due_at(lesson, plan.started_at, projected_last, plan.rhythm)
+        due = drip.lesson_due_at(lesson, plan.started_at, projected_last, plan.rhythm, previous_day)
         if not found and plan.next_due_at is not None:
             due = plan.next_due_at  # the stored time is what the planner will act on
-        projected_last = max(due, now)
+        projected_last, previous_day = max(due, now), lesson.day
         late = drip.is_late(lesson, reached)
         found[lesson.id] = Entry(lesson, "scheduled", at=projected_last, late=late)
     return found
@@ -114,6 +115,22 @@ def _from_delivery(lesson: Lesson, delivery: Delivery, late: bool = False) -> En
 
 
 def for_enrollment(enrollment: Enrollment, now: datetime) -> list[Entry]:
+    return project_enrollment(enrollment, plan_for(enrollment), now)
+
+
+def plan_for(enrollment: Enrollment) -> Plan:
+    return Plan(
+        status=enrollment.status,
+        started_at=enrollment.started_at,
+        last_sent_at=enrollment.last_sent_at,
+        next_due_at=enrollment.next_due_at,
+        rhythm=rhythm_for(enrollment),
+        paused_until=enrollment.paused_until,
+    )
+
+
+def project_enrollment(enrollment: Enrollment, plan: Plan, now: datetime) -> list[Entry]:
+    """`project` for this enrollment's deliveries in its current round, under `plan`."""
     deliveries = db.session.scalars(
         select(Delivery)
         .where(
@@ -124,12 +141,4 @@ def for_enrollment(enrollment: Enrollment, now: datetime) -> list[Entry]:
         .order_by(Delivery.id)
     )
     by_lesson = {delivery.lesson_id: delivery for delivery in deliveries}
-    plan = Plan(
-        status=enrollment.status,
-        started_at=enrollment.started_at,
-        last_sent_at=enrollment.last_sent_at,
-        next_due_at=enrollment.next_due_at,
-        rhythm=rhythm_for(enrollment),
-        paused_until=enrollment.paused_until,
-    )
     return project(list(enrollment.course.lessons), by_lesson, plan, now)

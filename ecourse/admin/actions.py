@@ -6,13 +6,13 @@ Every action takes the write lock first and re-reads the enrollment under it (se
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from ecourse import drip, ledger, planner, privacy, recorder
+from ecourse import ledger, pacing, planner, privacy, recorder
 from ecourse.db import db
-from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
 
 
 class ActionRefused(ValueError):
@@ -20,48 +20,30 @@ class ActionRefused(ValueError):
 
 
 def _record(subscriber: Subscriber, action: str, detail: str, admin: str, now: datetime):
-    db.session.add(
-        AdminEvent(
-            at=now, admin_email=admin, subscriber_id=subscriber.id, action=action, detail=detail
-        )
-    )
+    pacing.record(subscriber, action, detail, _by(admin), now)
 
 
-def _fresh(enrollment: Enrollment) -> Enrollment:
-    return planner.locked(select(Enrollment).where(Enrollment.id == enrollment.id))[0]
-
-
-def _cancel_queued_lessons(enrollment: Enrollment, reason: str) -> None:
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id, Delivery.status == "queued")
-        .values(status="cancelled", last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
+def _by(admin: str) -> pacing.Actor:
+    return pacing.Actor("admin", admin)
 
 
 def pause(enrollment: Enrollment, admin: str, now: datetime) -> None:
-    enrollment = _fresh(enrollment)
-    if enrollment.status != "active":
-        raise ActionRefused("Alleen een lopende cursus kan gepauzeerd worden.")
-    enrollment.status, enrollment.paused_at, enrollment.paused_until = "paused", now, None
-    enrollment.next_due_at = None
-    _cancel_queued_lessons(enrollment, "paused by an admin")
-    _record(enrollment.subscriber, "pause", "gepauzeerd tot hervatten", admin, now)
+    _refused_as_action(pacing.pause, enrollment, None, _by(admin), now)
     db.session.commit()
 
 
 def resume(enrollment: Enrollment, admin: str, now: datetime) -> None:
     """Go on where the learner was: the rest of the course moves by the paused time."""
-    enrollment = _fresh(enrollment)
-    if enrollment.status != "paused":
-        raise ActionRefused("Deze cursus is niet gepauzeerd.")
-    enrollment.started_at += now - (enrollment.paused_at or now)
-    enrollment.status, enrollment.paused_at, enrollment.paused_until = "active", None, None
-    lesson = planner.reschedule(enrollment, now)
-    detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
-    _record(enrollment.subscriber, "resume", detail, admin, now)
+    _refused_as_action(pacing.resume, enrollment, _by(admin), now)
     db.session.commit()
+
+
+def _refused_as_action(change, *args):
+    try:
+        return change(*args)
+    except pacing.NotPossible as refused:
+        db.session.rollback()
+        raise ActionRefused(str(refused)) from None
 
 
 def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) -> None:
@@ -88,47 +70,9 @@ def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) ->
 
 
 def move_to(enrollment: Enrollment, target: Lesson, admin: str, now: datetime) -> None:
-    """Make `target` the learner's next lesson, at their next send slot.
-
-    Starts a new round: the lessons before the target are recorded as skipped in it, and
-    the deliveries of earlier rounds stay as history.
-    """
-    enrollment = _fresh(enrollment)
-    if enrollment.status == "stopped" or enrollment.subscriber.status != "active":
-        raise ActionRefused("Deze deelnemer krijgt geen lessen meer; verplaatsen kan niet.")
-    _cancel_queued_lessons(enrollment, f"moved to {target.slug} by an admin")
-    enrollment.round += 1
-    for lesson in enrollment.course.published_lessons:
-        if lesson.order_key < target.order_key:
-            _skip(enrollment, lesson, f"moved to lesson {target.slug} by an admin", now)
-    rhythm = planner.rhythm_for(enrollment)
-    slot = drip.first_slot_at_or_after(now, rhythm)
-    enrollment.started_at = slot - timedelta(days=target.day)
-    enrollment.last_sent_at, enrollment.completed_at = None, None
-    if enrollment.status == "completed":
-        enrollment.status = "active"
-    planner.reschedule(enrollment, now)
-    _record(enrollment.subscriber, "move", f"verplaatst naar {target.title}", admin, now)
+    """Make `target` the learner's next lesson, at their next send slot (a new round)."""
+    _refused_as_action(pacing.move_to, enrollment, target, _by(admin), now)
     db.session.commit()
-
-
-def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) -> None:
-    key = planner.lesson_key(enrollment, lesson.id)
-    db.session.add(
-        Delivery(
-            key=key,
-            kind="lesson",
-            round=enrollment.round,
-            subscriber_id=enrollment.subscriber_id,
-            enrollment_id=enrollment.id,
-            lesson_id=lesson.id,
-            status="skipped",
-            send_after=now,
-            created_at=now,
-            message_id=ledger.message_id_for(key),
-            last_error=reason,
-        )
-    )
 
 
 def unsubscribe(subscriber: Subscriber, admin: str, now: datetime) -> None:

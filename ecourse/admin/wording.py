@@ -42,6 +42,15 @@ WORDS = {
     "unsubscribe": "afgemeld",
     "erase": "gewist",
     "import": "geïmporteerd",
+    "pace": "tempo aangepast",
+    "send_now": "volgende les nu gevraagd",
+    "rhythm": "tijdstip of tijdzone aangepast",
+    "stop_course": "cursus gestopt",
+    "delete_me": "gegevens gewist op eigen verzoek",
+    "reclaimed": "overgenomen na een vastgelopen verzending",
+    "admin": "beheer",
+    "learner": "deelnemer",
+    "system": "systeem",
     # kinds of email
     "confirm": "bevestigingsmail",
     "lesson": "les",
@@ -60,12 +69,17 @@ WORDS = {
     "unsubscribed by an admin": "afgemeld door beheer",
     "erased on request": "gewist op verzoek",
     "paused by an admin": "gepauzeerd door beheer",
+    "paused by the learner": "gepauzeerd door de deelnemer",
     "sent again after signing up again": "opnieuw verstuurd na een nieuwe aanmelding",
 }
 
 # Reasons with a variable part: (pattern, Dutch with the same groups).
 PATTERNS = (
     (re.compile(r"moved to (?:lesson )?(\S+) by an admin"), r"verplaatst naar les \1 door beheer"),
+    (
+        re.compile(r"moved to (?:lesson )?(\S+) by the learner"),
+        r"verplaatst naar les \1 door de deelnemer",
+    ),
     (re.compile(r"not sent: (.*)", re.DOTALL), r"niet verstuurd: \1"),
 )
 

@@ -1,0 +1,228 @@
+"""Changing the pace of one learner's course: pause, resume, slower, next lesson now,
+start over, another send time or time zone. Used by the learner's preferences page and by
+the admin alike; each change is recorded on the learner's timeline with who made it.
+
+Nothing here commits: the caller commits, or rolls back after showing the learner the
+dates the change would give (`upcoming`). Every change first takes the write lock and
+re-reads the enrollment (see `planner.locked`), so it never overwrites a worker's step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import available_timezones
+
+from sqlalchemy import select, update
+
+from ecourse import drip, ledger, planner, timeline
+from ecourse.db import db
+from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson, Subscriber
+
+PAUSE_CHOICES = (7, 14)  # days; or until the learner resumes
+MAX_EXTRA_DAYS = 14
+
+
+class NotPossible(ValueError):
+    """The change does not apply in the course's current state (message in Dutch)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: "learner", "admin" (with the admin's address) or "system"."""
+
+    kind: str
+    email: str = ""
+
+
+LEARNER = Actor("learner")
+# How a reason stored on a delivery names who made the change (see admin.wording).
+BY_WHOM = {"admin": "an admin", "learner": "the learner", "system": "the system"}
+
+
+def record(subscriber: Subscriber, action: str, detail: str, by: Actor, now: datetime) -> None:
+    db.session.add(
+        AdminEvent(
+            at=now,
+            actor=by.kind,
+            admin_email=by.email,
+            subscriber_id=subscriber.id,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+def fresh(enrollment: Enrollment) -> Enrollment:
+    """The enrollment read again under the write lock, with its subscriber row locked too:
+    a send thread checking this learner (the gate's share lock) finishes first."""
+    found = planner.locked(select(Enrollment).where(Enrollment.id == enrollment.id))[0]
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Subscriber.id).where(Subscriber.id == found.subscriber_id).with_for_update()
+        )
+    return found
+
+
+def _cancel_queued_lessons(enrollment: Enrollment, reason: str) -> None:
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.enrollment_id == enrollment.id, Delivery.status == "queued")
+        .values(status="cancelled", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) -> Enrollment:
+    """Pause for `days` (it ends by itself) or, with None, until resumed."""
+    enrollment = fresh(enrollment)
+    if enrollment.status not in ("active", "paused"):
+        raise NotPossible("Alleen een lopende cursus kan pauzeren.")
+    if enrollment.status == "paused":
+        planner.end_pause(enrollment, now)  # a new pause replaces the old one from now
+    until = now + timedelta(days=days) if days else None
+    enrollment.status, enrollment.paused_at, enrollment.paused_until = "paused", now, until
+    enrollment.next_due_at = until
+    _cancel_queued_lessons(enrollment, f"paused by {BY_WHOM[by.kind]}")
+    detail = f"gepauzeerd voor {days} dagen" if days else "gepauzeerd tot hervatten"
+    record(enrollment.subscriber, "pause", detail, by, now)
+    return enrollment
+
+
+def resume(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson | None:
+    """Go on where the learner was: the rest of the course moves by the time paused."""
+    enrollment = fresh(enrollment)
+    if enrollment.status != "paused":
+        raise NotPossible("Deze cursus is niet gepauzeerd.")
+    planner.end_pause(enrollment, now)
+    lesson = planner.reschedule(enrollment, now)
+    detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
+    record(enrollment.subscriber, "resume", detail, by, now)
+    return lesson
+
+
+def set_pace(enrollment: Enrollment, extra_days: int, by: Actor, now: datetime) -> None:
+    """Put `extra_days` more days between two lessons (0: the course's own pace)."""
+    if not 0 <= extra_days <= MAX_EXTRA_DAYS:
+        raise NotPossible(f"Kies 0 tot en met {MAX_EXTRA_DAYS} extra dagen.")
+    enrollment = fresh(enrollment)
+    _refuse_if_stopped(enrollment)
+    enrollment.extra_days = extra_days
+    planner.reschedule(enrollment, now)
+    detail = f"{extra_days} extra dag(en) tussen de lessen" if extra_days else "gewoon tempo"
+    record(enrollment.subscriber, "pace", detail, by, now)
+
+
+def send_next_now(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson:
+    """Queue the next lesson at once; the lessons after it keep their distance from it."""
+    enrollment = fresh(enrollment)
+    _refuse_if_stopped(enrollment)
+    if enrollment.status == "paused":
+        raise NotPossible("Je cursus is gepauzeerd. Hervat hem eerst.")
+    statuses = planner.lesson_statuses(enrollment.id)
+    if any(status in ledger.IN_FLIGHT for status in statuses.values()):
+        raise NotPossible("Je volgende les is al onderweg.")
+    lesson = drip.next_lesson(enrollment.course.lessons, set(statuses))
+    if lesson is None:
+        raise NotPossible("Je hebt alle lessen al gekregen.")
+    ledger.queue(
+        key=planner.lesson_key(enrollment, lesson.id),
+        kind="lesson",
+        subscriber_id=enrollment.subscriber_id,
+        enrollment_id=enrollment.id,
+        lesson_id=lesson.id,
+        round=enrollment.round,
+        now=now,
+        send_after=now,
+    )
+    enrollment.started_at = now - timedelta(days=lesson.day)
+    enrollment.next_due_at = None  # in flight until the sender records it
+    record(enrollment.subscriber, "send_now", f"{lesson.title} nu gevraagd", by, now)
+    return lesson
+
+
+def move_to(enrollment: Enrollment, target: Lesson, by: Actor, now: datetime) -> None:
+    """Make `target` the next lesson, at the next send slot (a new round: the lessons
+    before it are recorded as skipped in it; earlier rounds stay as history)."""
+    enrollment = fresh(enrollment)
+    _refuse_if_stopped(enrollment)
+    _cancel_queued_lessons(enrollment, f"moved to {target.slug} by {BY_WHOM[by.kind]}")
+    enrollment.round += 1
+    for lesson in enrollment.course.published_lessons:
+        if lesson.order_key < target.order_key:
+            _skip(enrollment, lesson, f"moved to lesson {target.slug} by {BY_WHOM[by.kind]}", now)
+    if enrollment.status == "paused":
+        planner.end_pause(enrollment, now)
+    slot = drip.first_slot_at_or_after(now, planner.rhythm_for(enrollment))
+    enrollment.started_at = slot - timedelta(days=target.day)
+    enrollment.last_sent_at, enrollment.completed_at = None, None
+    enrollment.status = "active"
+    planner.reschedule(enrollment, now)
+    record(enrollment.subscriber, "move", f"verplaatst naar {target.title}", by, now)
+
+
+def restart(enrollment: Enrollment, by: Actor, now: datetime) -> None:
+    """Start the course again from its first lesson, at the next send slot."""
+    lessons = enrollment.course.published_lessons
+    if not lessons:
+        raise NotPossible("Deze cursus heeft (nog) geen lessen.")
+    move_to(enrollment, lessons[0], by, now)
+
+
+def set_rhythm(subscriber: Subscriber, send_time: str, zone: str, by: Actor, now: datetime) -> None:
+    """The learner's own send time and time zone, for every course they follow."""
+    try:
+        parsed = drip.parse_send_time(send_time)
+    except ValueError:
+        raise NotPossible("Kies een tijd als 07:30.") from None
+    if zone not in available_timezones():
+        raise NotPossible("Kies een tijdzone uit de lijst.")
+    enrollments = [fresh(each) for each in subscriber.enrollments]
+    subscriber.send_time, subscriber.timezone = parsed.strftime("%H:%M"), zone
+    for enrollment in enrollments:
+        planner.reschedule(enrollment, now)
+    record(subscriber, "rhythm", f"lessen om {subscriber.send_time} ({zone})", by, now)
+
+
+def _refuse_if_stopped(enrollment: Enrollment) -> None:
+    if enrollment.status == "stopped" or enrollment.subscriber.status != "active":
+        raise NotPossible("Deze cursus loopt niet meer.")
+
+
+def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) -> None:
+    key = planner.lesson_key(enrollment, lesson.id)
+    db.session.add(
+        Delivery(
+            key=key,
+            kind="lesson",
+            round=enrollment.round,
+            subscriber_id=enrollment.subscriber_id,
+            enrollment_id=enrollment.id,
+            lesson_id=lesson.id,
+            status="skipped",
+            send_after=now,
+            created_at=now,
+            message_id=ledger.message_id_for(key),
+            last_error=reason,
+        )
+    )
+
+
+def upcoming(enrollment: Enrollment, now: datetime) -> list[timeline.Entry]:
+    """The lessons still to come with their dates, as the learner will get them.
+
+    During a pause with an end, the dates are those after the pause ends; during a pause
+    without one there are no dates yet ("after you resume").
+    """
+    entries = timeline.for_enrollment(enrollment, now)
+    if enrollment.status == "paused" and enrollment.paused_until is not None:
+        entries = _after_pause(enrollment)
+    return [entry for entry in entries if entry.state in ("scheduled", "paused", "queued")]
+
+
+def _after_pause(enrollment: Enrollment) -> list[timeline.Entry]:
+    until = enrollment.paused_until
+    shifted = enrollment.started_at + (until - (enrollment.paused_at or until))
+    plan = timeline.plan_for(enrollment)
+    plan = replace(plan, status="active", started_at=shifted, next_due_at=None)
+    return timeline.project_enrollment(enrollment, plan, until)
