@@ -1,13 +1,13 @@
-"""One pass of the engine: plan what is due, then send what is queued."""
+"""One pass of the engine: plan what is due, tidy the sign-ups, then send what is queued."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
 
-from ecourse import mail, planner, recorder, sender
+from ecourse import hygiene, mail, planner, recorder, sender
 
 
 @dataclass
@@ -15,12 +15,15 @@ class PassReport:
     now: datetime
     plan: planner.PlanReport
     send: recorder.SendReport
+    signups: hygiene.HygieneReport = field(default_factory=hygiene.HygieneReport)
 
     def lines(self) -> list[str]:
         plan, send = self.plan, self.send
         lines = [
             f"pass at {self.now.isoformat(timespec='seconds')}",
             f"planned: {plan.queued} lesson(s) queued, {plan.completed} enrollment(s) completed",
+            f"sign-ups: {self.signups.reminded} reminder(s) queued, "
+            f"{self.signups.forgotten} unconfirmed sign-up(s) forgotten",
             f"sent: {send.sent}, retrying: {send.retrying}, failed: {send.failed}, "
             f"cancelled: {send.cancelled}",
         ]
@@ -38,8 +41,9 @@ def utcnow() -> datetime:
 
 def run_pass(now: datetime) -> PassReport:
     plan = planner.plan_due(now)
+    tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
     sent = sender.send_queued(now, mail.messenger())
-    return PassReport(now=now, plan=plan, send=sent)
+    return PassReport(now=now, plan=plan, send=sent, signups=tidied)
 
 
 def wake() -> None:

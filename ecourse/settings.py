@@ -47,6 +47,22 @@ def parse_choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def parse_positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def parse_origins(text: str) -> str:
+    """A comma-separated list of web origins; refuses a bare host name, which could never
+    match the Origin header a browser sends."""
+    for origin in filter(None, (part.strip() for part in text.split(","))):
+        if not origin.startswith(("https://", "http://")) or origin.rstrip("/").count("/") != 2:
+            raise ValueError(f"expected origins like https://academie.nl, got {origin!r}")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATA_DIR",
@@ -173,6 +189,18 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CONFIRM_REMINDER_HOURS",
+        24.0,
+        "Hours after an unconfirmed sign-up that the one reminder to confirm goes out; 0 sends none.",
+        float,
+    ),
+    Setting(
+        "FORGET_UNCONFIRMED_DAYS",
+        30,
+        "Days after which a sign-up that was never confirmed is erased, personal data and all.",
+        parse_positive_int,
+    ),
+    Setting(
         "MIN_GAP_HOURS",
         12.0,
         "Least time between two lessons of one enrollment, so a catch-up is gentle.",
@@ -190,6 +218,19 @@ SETTINGS: tuple[Setting, ...] = (
         "SIGNUP_RATE_LIMIT",
         "5 per minute;30 per hour",
         "Sign-up attempts allowed per IP address (Flask-Limiter syntax).",
+    ),
+    Setting(
+        "SIGNUP_MIN_SECONDS",
+        3,
+        "A sign-up sent sooner than this after its form was shown is dropped quietly (a bot); 0 turns this off.",
+        int,
+    ),
+    Setting(
+        "EMBED_ORIGINS",
+        "",
+        "Sites allowed to embed the sign-up form and call the sign-up API, comma-separated "
+        "(`https://academie.nl`); empty turns both off.",
+        parse_origins,
     ),
     Setting(
         "RATELIMIT_STORAGE_URL",

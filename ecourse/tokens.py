@@ -1,7 +1,8 @@
 """Signed, unguessable tokens for the links in emails.
 
 Each purpose has its own salt, so a lesson link can never be replayed as a confirmation or
-an unsubscribe. Tokens name the subscriber by `public_id`, never by a sequential id.
+an unsubscribe. Tokens name the subscriber by `public_id`, never by a sequential id. The
+"form" purpose signs the moment a sign-up form was shown (the time trap), not a person.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = {"confirm", "lesson", "unsubscribe", "preferences"}
+PURPOSES = {"confirm", "form", "lesson", "unsubscribe", "preferences"}
 
 
 class TokenError(Exception):

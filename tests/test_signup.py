@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from ecourse import tokens
 from ecourse.db import db
 from ecourse.models import Consent, Delivery, Enrollment, Subscriber
 from ecourse.passes import run_pass
+from ecourse.signup import timetrap
 from tests.conftest import BASE_URL
 from tests.factories import sign_up
 from tests.web import csrf_token, link_in, post_form, sign_up_form
@@ -189,3 +195,91 @@ def test_returning_subscriber_resumes_where_they_left_off(app, outbox):
     run_pass(later)
     lessons = [m.subject for m in outbox if m.subject.startswith("Les")]
     assert lessons == ["Les 1: Les nummer 1", "Les 2: Les nummer 2"]
+
+
+def _hidden(html: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert tag, f"no field {name!r}"
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return html_lib.unescape(value.group(1)) if value else ""
+
+
+@pytest.fixture
+def trapped(make_app):
+    """An app whose time trap is on: a form must be shown at least 3 s before it is sent."""
+    app = make_app(SIGNUP_MIN_SECONDS=3)
+    return app.test_client()
+
+
+def _send_signup(client, email: str, rendered: str | None, **fields):
+    """Post the landing form with this time-trap stamp (None: without the field)."""
+    page = client.get("/")
+    data = {"csrf_token": csrf_token(page.text), "email": email, "consent": "y", "website": ""}
+    data |= {"rendered": rendered} if rendered is not None else {}
+    return client.post("/", data=data | fields)
+
+
+def test_time_trap_accepts_a_form_shown_long_enough_ago(trapped):
+    shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=4))
+    response = _send_signup(trapped, "mens@example.org", shown)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/aangemeld")
+    assert db.session.scalar(select(Subscriber.email)) == "mens@example.org"
+    assert count(Delivery) == 1
+
+
+def test_time_trap_quietly_drops_a_form_sent_right_after_it_was_shown(trapped, outbox):
+    page = trapped.get("/")
+    fresh = _hidden(page.text, "rendered")
+    assert timetrap.shown_at(fresh) is not None  # the page carries a signed stamp
+    data = {"csrf_token": csrf_token(page.text), "email": "bot@example.org", "consent": "y"}
+    response = trapped.post("/", data=data | {"rendered": fresh})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/aangemeld")
+    assert (count(Subscriber), count(Consent), count(Delivery)) == (0, 0, 0)
+    run_pass(datetime.now(UTC))
+    assert outbox == []
+
+
+@pytest.mark.parametrize(
+    "rendered",
+    [None, "", "1733130000", "eyJ0IjoxfQ.forged.stamp"],
+    ids=["missing", "empty", "unsigned", "forged"],
+)
+def test_time_trap_quietly_drops_a_form_without_a_true_stamp(trapped, rendered):
+    response = _send_signup(trapped, "bot@example.org", rendered)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/aangemeld")
+    assert count(Subscriber) == 0
+
+
+def test_time_trap_quietly_drops_a_stamp_from_another_key_or_purpose(trapped):
+    then = int((datetime.now(UTC) - timedelta(minutes=5)).timestamp())
+    other_key = URLSafeTimedSerializer("another-secret", salt="ecourse.form").dumps(then)
+    confirm_token = tokens.make("confirm", then)  # signed by us, but for another purpose
+    for stamp in (other_key, confirm_token):
+        assert _send_signup(trapped, "bot@example.org", stamp).status_code == 302
+    assert count(Subscriber) == 0
+
+
+def test_time_trap_quietly_drops_a_form_shown_more_than_a_day_ago(trapped):
+    stale = timetrap.stamp(datetime.now(UTC) - timedelta(days=1, minutes=1))
+    response = _send_signup(trapped, "oud@example.org", stale)
+    assert response.status_code == 302
+    assert count(Subscriber) == 0
+
+
+def test_a_form_shown_again_with_errors_keeps_its_first_stamp(trapped):
+    shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=4))
+    page = _send_signup(trapped, "vergeten@example.org", shown, consent="")
+    assert page.status_code == 400 and "Vink aan" in page.text
+    assert _hidden(page.text, "rendered") == shown  # ticking the box quickly is still human
+    again = trapped.post(
+        "/",
+        data={"csrf_token": csrf_token(page.text), "email": "vergeten@example.org"}
+        | {"consent": "y", "rendered": _hidden(page.text, "rendered")},
+    )
+    assert again.status_code == 302 and count(Subscriber) == 1
+
+
+def test_honeypot_still_drops_a_slow_enough_form(trapped):
+    shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=10))
+    response = _send_signup(trapped, "bot@example.org", shown, website="http://spam.example")
+    assert response.status_code == 302 and count(Subscriber) == 0

@@ -22,6 +22,8 @@ class SignupForm(FlaskForm):
     # A field people never see; bots that fill in everything fill in this one too.
     website = StringField("Laat dit veld leeg", render_kw={"autocomplete": "off", "tabindex": "-1"})
     timezone = HiddenField()
+    # When the form was shown, signed (see `timetrap`): a form sent back faster is a bot's.
+    rendered = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

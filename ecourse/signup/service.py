@@ -54,6 +54,12 @@ def clean_name(name: str) -> str:
     return " ".join(kept.split())[:100]
 
 
+def consent_version(course: Course) -> str:
+    """A short fingerprint of the consent text, carried by the embedded form: a form pasted
+    before the text changed (a lesson added) is told apart from a current one."""
+    return hashlib.sha256(consent_text(course).encode()).hexdigest()[:16]
+
+
 def consent_text(course: Course) -> str:
     count = len(course.published_lessons)
     return (
@@ -86,12 +92,31 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
         db.session.add(subscriber)
     elif subscriber.status == "active":
         return  # already receiving the course; say nothing different to the visitor
+    schedule_follow_up(subscriber, now)
     subscriber.status = "pending"
     subscriber.first_name = first_name or subscriber.first_name
     subscriber.timezone = timezone if timezone in available_timezones() else subscriber.timezone
     record_consent(subscriber, course, consent_text(course), origin, now)
     db.session.flush()
     queue_confirmation(subscriber, now)
+
+
+def schedule_follow_up(subscriber: Subscriber, now: datetime) -> None:
+    """Set when an unconfirmed sign-up gets its one reminder, and when it is forgotten.
+
+    One reminder per round of signing up: a repeated sign-up while still unconfirmed moves
+    a reminder not yet sent to a day after itself, but never brings back one already sent
+    (`remind_at` is then None). The personal data is kept for the set period after the
+    latest sign-up. Call before the status is set to "pending".
+    """
+    settings = current_app.config["ECOURSE"]
+    hours = settings["CONFIRM_REMINDER_HOURS"]
+    new_round = subscriber.status != "pending"  # a new row, or back after leaving
+    if hours > 0 and (new_round or subscriber.remind_at is not None):
+        subscriber.remind_at = now + timedelta(hours=hours)
+    elif new_round:
+        subscriber.remind_at = None
+    subscriber.forget_at = now + timedelta(days=settings["FORGET_UNCONFIRMED_DAYS"])
 
 
 def record_consent(
@@ -157,7 +182,7 @@ def confirm_without_commit(subscriber: Subscriber, now: datetime) -> Enrollment 
         return None
     consent = subscriber.consents[-1]
     subscriber.status, subscriber.confirmed_at = "active", now
-    subscriber.unsubscribed_at = None
+    subscriber.unsubscribed_at = subscriber.remind_at = subscriber.forget_at = None
     consent.confirmed_at = now
     return _start_enrollment(subscriber, consent.course_id, now)
 
