@@ -18,10 +18,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mail.init_app(app)
     web.init_app(app)
 
-    from ecourse import admin, learn, providers, signup
+    from ecourse import admin, learn, preferences, providers, signup
 
     app.register_blueprint(signup.bp)
     app.register_blueprint(learn.bp)
+    app.register_blueprint(preferences.bp)
     app.register_blueprint(providers.bp)
     admin.init_app(app)
     return app

@@ -21,7 +21,7 @@ from ecourse.resources import bundled
 PERSONAL_FIELDS = {
     "confirm": ("first_name", "confirm_url"),
     "reminder": ("first_name", "confirm_url"),
-    "lesson": ("first_name", "lesson_url", "unsubscribe_url"),
+    "lesson": ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
     "goodbye": (),
 }
 # Transactional emails about the sign-up itself, sent only while it is unconfirmed.
@@ -86,7 +86,9 @@ def _place(course: Course, lesson) -> tuple[int, int]:
     return ordered.index(lesson) + 1, len(ordered)
 
 
-def personal_values(kind: str, subscriber: Subscriber, lesson: Lesson | None) -> dict[str, str]:
+def personal_values(
+    kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None
+) -> dict[str, str]:
     """The values that differ per recipient: the name and the signed links."""
     if kind == "goodbye":
         return {}
@@ -95,7 +97,8 @@ def personal_values(kind: str, subscriber: Subscriber, lesson: Lesson | None) ->
     return {
         "first_name": subscriber.first_name,
         "lesson_url": links.lesson_url(subscriber, lesson),
-        "unsubscribe_url": links.unsubscribe_page_url(subscriber),
+        "unsubscribe_url": links.unsubscribe_page_url(subscriber, course),
+        "preferences_url": links.preferences_url(subscriber),
     }
 
 
@@ -108,7 +111,7 @@ class Renderer:
         self._personal: dict[int | None, bool] = {}
 
     def render(self, kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None):
-        return self.fill(kind, course, lesson, personal_values(kind, subscriber, lesson))
+        return self.fill(kind, course, lesson, personal_values(kind, subscriber, course, lesson))
 
     def fill(self, kind: str, course: Course, lesson: Lesson | None, values: dict[str, str]):
         """The email with these personal values (signed links carry a timestamp, so a
@@ -163,13 +166,14 @@ def build(
         reply_to=settings["REPLY_TO"],
         message_id=message_id,
         date=now,
-        headers=_unsubscribe_headers(subscriber) if kind == "lesson" else (),
+        headers=_unsubscribe_headers(subscriber, course) if kind == "lesson" else (),
     )
 
 
-def _unsubscribe_headers(subscriber: Subscriber) -> tuple[tuple[str, str], ...]:
-    """RFC 2369 and RFC 8058: one-click unsubscribe by POST, plus a mailto when configured."""
-    targets = [f"<{links.one_click_unsubscribe_url(subscriber)}>"]
+def _unsubscribe_headers(subscriber: Subscriber, course: Course) -> tuple[tuple[str, str], ...]:
+    """RFC 2369 and RFC 8058: one-click unsubscribe by POST (it stops this course), plus a
+    mailto when configured."""
+    targets = [f"<{links.one_click_unsubscribe_url(subscriber, course)}>"]
     mailto = current_app.config["ECOURSE"]["UNSUBSCRIBE_MAILTO"]
     if mailto:
         targets.append(f"<mailto:{mailto}?subject=unsubscribe>")

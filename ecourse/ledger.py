@@ -45,8 +45,12 @@ def queue(
     enrollment_id: int | None = None,
     lesson_id: int | None = None,
     round: int = 1,
+    recipient: str = "",
 ) -> bool:
-    """Insert a queued delivery unless one with this key is live; say whether it queued one."""
+    """Insert a queued delivery unless one with this key is live; say whether it queued one.
+
+    `recipient` is only for a message that must reach an address no longer on the
+    subscriber row (the goodbye after "delete me")."""
     values = dict(
         key=key,
         kind=kind,
@@ -60,6 +64,7 @@ def queue(
         message_id=message_id_for(key),
         attempts=0,
         last_error="",
+        recipient=recipient,
     )
     statement = _upsert().values(**values)
     return db.session.execute(statement).rowcount == 1
@@ -172,6 +177,17 @@ def _note_reclaimed(ids: list[int], now: datetime) -> None:
             for i in ids
         ],
     )
+
+
+def cancel_queued_lessons(enrollment_id: int, reason: str) -> int:
+    """Cancel the queued lessons of one enrollment (paused, stopped, moved)."""
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.enrollment_id == enrollment_id, Delivery.status == "queued")
+        .values(status="cancelled", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def cancel_queued(subscriber_id: int, reason: str) -> int:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from ecourse import tokens
-from ecourse.models import Lesson, Subscriber
+from ecourse.models import Course, Lesson, Subscriber
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -38,13 +38,19 @@ def lesson_url(subscriber: Subscriber, lesson: Lesson) -> str:
     return external_url("learn.enter", token=token)
 
 
-def unsubscribe_page_url(subscriber: Subscriber) -> str:
-    return external_url("learn.unsubscribe", token=_unsubscribe_token(subscriber))
+def preferences_url(subscriber: Subscriber) -> str:
+    token = tokens.make("preferences", subscriber.public_id)
+    return external_url("preferences.enter", token=token)
 
 
-def one_click_unsubscribe_url(subscriber: Subscriber) -> str:
-    return external_url("learn.one_click", token=_unsubscribe_token(subscriber))
+def unsubscribe_page_url(subscriber: Subscriber, course: Course) -> str:
+    return external_url("learn.unsubscribe", token=_unsubscribe_token(subscriber, course))
 
 
-def _unsubscribe_token(subscriber: Subscriber) -> str:
-    return tokens.make("unsubscribe", subscriber.public_id)
+def one_click_unsubscribe_url(subscriber: Subscriber, course: Course) -> str:
+    """RFC 8058's target: a POST here stops this course (not the academy's other mail)."""
+    return external_url("learn.one_click", token=_unsubscribe_token(subscriber, course))
+
+
+def _unsubscribe_token(subscriber: Subscriber, course: Course) -> str:
+    return tokens.make("unsubscribe", [subscriber.public_id, course.id])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ecourse import drip, ledger, planner, timeline
 from ecourse.db import db
@@ -64,15 +64,6 @@ def fresh(enrollment: Enrollment) -> Enrollment:
     return found
 
 
-def _cancel_queued_lessons(enrollment: Enrollment, reason: str) -> None:
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id, Delivery.status == "queued")
-        .values(status="cancelled", last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) -> Enrollment:
     """Pause for `days` (it ends by itself) or, with None, until resumed."""
     enrollment = fresh(enrollment)
@@ -83,7 +74,7 @@ def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) ->
     until = now + timedelta(days=days) if days else None
     enrollment.status, enrollment.paused_at, enrollment.paused_until = "paused", now, until
     enrollment.next_due_at = until
-    _cancel_queued_lessons(enrollment, f"paused by {BY_WHOM[by.kind]}")
+    ledger.cancel_queued_lessons(enrollment.id, f"paused by {BY_WHOM[by.kind]}")
     detail = f"gepauzeerd voor {days} dagen" if days else "gepauzeerd tot hervatten"
     record(enrollment.subscriber, "pause", detail, by, now)
     return enrollment
@@ -146,7 +137,7 @@ def move_to(enrollment: Enrollment, target: Lesson, by: Actor, now: datetime) ->
     before it are recorded as skipped in it; earlier rounds stay as history)."""
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
-    _cancel_queued_lessons(enrollment, f"moved to {target.slug} by {BY_WHOM[by.kind]}")
+    ledger.cancel_queued_lessons(enrollment.id, f"moved to {target.slug} by {BY_WHOM[by.kind]}")
     enrollment.round += 1
     for lesson in enrollment.course.published_lessons:
         if lesson.order_key < target.order_key:

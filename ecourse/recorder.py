@@ -86,7 +86,9 @@ def _mark_sent(ids: list[int], now: datetime, report: SendReport) -> None:
     db.session.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids))
-        .values(status="sent", sent_at=now, last_error="", lease_until=None)
+        # `recipient` is only ever set on a goodbye to an erased person: once it is handled,
+        # the address goes too.
+        .values(status="sent", sent_at=now, last_error="", lease_until=None, recipient="")
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
@@ -104,7 +106,9 @@ def _failed(delivery: Delivery, outcome: Outcome, now: datetime, report: SendRep
     report.failed += 1
     report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
     _log(delivery, now, "failed", outcome.detail)
-    if outcome.bounced:
+    if delivery.kind == "goodbye":  # the person is erased already; nothing more to stop
+        delivery.recipient = ""
+    elif outcome.bounced:
         suppress(delivery.subscriber, "bounced", outcome.detail, now)
     elif delivery.kind == "lesson":
         planner.advance([delivery.enrollment_id], now, sent=False)  # given up: the course goes on

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ecourse import timeline
 from ecourse.dates import format_local
 from ecourse.db import db
-from ecourse.models import Subscriber
+from ecourse.models import AdminEvent, Subscriber
 from ecourse.passes import utcnow
 from ecourse.signup.service import InvalidAddress, normalise_address
 
@@ -33,7 +33,25 @@ def print_timeline(email: str, echo: Callable[[str], None]) -> bool:
         echo(f"course {enrollment.course.slug}: {enrollment.status}, started {started} ({zone})")
         for entry in timeline.for_enrollment(enrollment, now):
             echo("  " + _entry_line(entry, zone))
+    _print_changes(subscriber, echo)
     return True
+
+
+def _print_changes(subscriber: Subscriber, echo: Callable[[str], None]) -> None:
+    """Changes to the course made by the learner, an admin or the system, oldest first."""
+    events = db.session.scalars(
+        select(AdminEvent)
+        .where(AdminEvent.subscriber_id == subscriber.id)
+        .order_by(AdminEvent.at, AdminEvent.id)
+    ).all()
+    if not events:
+        return
+    zone = subscriber.timezone or "UTC"
+    echo("changes:")
+    for event in events:
+        when = format_local(event.at, zone, with_time=True, with_year=True)
+        who = event.admin_email if event.actor == "admin" else event.actor
+        echo(f"  {when}  {event.action:<11} by {who}: {event.detail}")
 
 
 def _entry_line(entry: timeline.Entry, zone: str) -> str:

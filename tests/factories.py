@@ -106,7 +106,9 @@ def run_until(start: datetime, end: datetime) -> int:
         passes += 1
         upcoming = [
             db.session.scalar(
-                select(func.min(Enrollment.next_due_at)).where(Enrollment.status == "active")
+                select(func.min(Enrollment.next_due_at)).where(
+                    Enrollment.status.in_(["active", "paused"])  # a pause ends at its due time
+                )
             ),
             db.session.scalar(
                 select(func.min(Delivery.send_after)).where(Delivery.status == "queued")

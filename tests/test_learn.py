@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ecourse.db import db
-from ecourse.models import Delivery, Subscriber
+from ecourse.models import AdminEvent, Delivery, Enrollment, Subscriber
 from ecourse.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
@@ -115,29 +115,63 @@ def test_last_lesson_carries_the_call_to_action(app, client, outbox):
     assert "academie.test/weekend" not in first.text
 
 
-def test_unsubscribe_page_needs_a_click_and_a_get_changes_nothing(client, learner, outbox):
+def enrollment_status() -> str:
+    return db.session.scalar(select(Enrollment.status))
+
+
+def test_unsubscribe_page_offers_two_choices_and_a_get_changes_nothing(client, learner, outbox):
     url = unsubscribe_link(outbox)
     page = client.get(url)
-    assert page.status_code == 200 and "Meld mij af" in page.text
-    assert db.session.scalar(select(Subscriber.status)) == "active"
-    done = client.post(url, data={"csrf_token": csrf_token(page.text)})
+    assert page.status_code == 200
+    assert "Stop deze cursus" in page.text and "Stop alle e-mail" in page.text
+    assert "Alleen de cursus ‘Testcursus’" in page.text
+    assert (db.session.scalar(select(Subscriber.status)), enrollment_status()) == (
+        "active",
+        "active",
+    )
+
+
+def test_stopping_the_course_ends_the_lessons_and_keeps_the_address(client, learner, outbox):
+    url = unsubscribe_link(outbox)
+    page = client.get(url)
+    done = client.post(url, data={"csrf_token": csrf_token(page.text), "choice": "course"})
+    assert done.status_code == 200 and "Deze cursus is gestopt" in done.text
+    db.session.expire_all()
+    assert (db.session.scalar(select(Subscriber.status)), enrollment_status()) == (
+        "active",
+        "stopped",
+    )
+    run_pass(datetime.now(UTC) + timedelta(days=10))
+    assert not [m for m in outbox if m.subject.startswith("Les 2")]
+    event = db.session.scalar(select(AdminEvent).where(AdminEvent.action == "stop_course"))
+    assert (event.actor, event.detail) == ("learner", "gestopt met Testcursus")
+    again = client.get(url)
+    assert "Deze cursus is al gestopt" in again.text and "Stop alle e-mail" in again.text
+
+
+def test_stopping_all_mail_unsubscribes_the_address(client, learner, outbox):
+    url = unsubscribe_link(outbox)
+    page = client.get(url)
+    done = client.post(url, data={"csrf_token": csrf_token(page.text), "choice": "all"})
     assert done.status_code == 200 and "Je bent afgemeld" in done.text
+    db.session.expire_all()
     assert db.session.scalar(select(Subscriber.status)) == "unsubscribed"
+    assert "Je bent al afgemeld" in client.get(url).text
 
 
 def test_unsubscribe_form_without_csrf_token_is_refused(client, learner, outbox):
-    response = client.post(unsubscribe_link(outbox))
+    response = client.post(unsubscribe_link(outbox), data={"choice": "all"})
     assert response.status_code == 400
     assert db.session.scalar(select(Subscriber.status)) == "active"
 
 
-def test_one_click_post_unsubscribes_without_cookies_or_token(app, learner, outbox):
+def test_one_click_post_stops_this_course_without_cookies_or_token(app, learner, outbox):
     header = dict(next(m for m in outbox if m.subject.startswith("Les")).headers)
     url = header["List-Unsubscribe"].strip("<>").replace(BASE_URL, "")
     fresh = app.test_client(use_cookies=False)
     response = fresh.post(url, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200  # answered directly, never a redirect
-    assert db.session.scalar(select(Subscriber.status)) == "unsubscribed"
+    assert enrollment_status() == "stopped"
     later = datetime.now(UTC) + timedelta(days=10)
     run_pass(later)
     assert not [m for m in outbox if m.subject.startswith("Les 2")]

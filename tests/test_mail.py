@@ -74,7 +74,11 @@ def test_links_in_the_received_email_work_when_followed(smtp_app, smtp_server):
     landed = client.get(lesson.replace(BASE_URL, ""), follow_redirects=True)
     assert landed.status_code == 200 and "<h1>Les nummer 1</h1>" in landed.text
     page = client.get(link_in(text, "/afmelden/").replace(BASE_URL, ""))
-    assert page.status_code == 200 and "Meld mij af" in page.text
+    assert page.status_code == 200 and "Stop deze cursus" in page.text
+    preferences = client.get(link_in(text, "/voorkeuren/").replace(BASE_URL, ""))
+    assert preferences.status_code == 302 and "/link/" not in preferences.location
+    landed = client.get(preferences.location)
+    assert landed.status_code == 200 and "Tempo, pauze en je gegevens" in landed.text
 
 
 def test_permanent_refusal_marks_the_address_bounced(smtp_app, smtp_server):

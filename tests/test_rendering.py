@@ -51,7 +51,7 @@ def test_personal_fill_equals_a_direct_render(app, kind, first_name):
         course,
         lesson,
     )
-    values = emails.personal_values(kind, reader, lesson)
+    values = emails.personal_values(kind, reader, course, lesson)
     cached = renderer.fill(kind, course, lesson, values)
     context = emails.shared_context(kind, course, lesson, first_name) | values
     direct = compose.render(emails.templates_folder(), kind, context)

@@ -53,6 +53,8 @@ WORDS = {
     "system": "systeem",
     # kinds of email
     "confirm": "bevestigingsmail",
+    "reminder": "herinnering om te bevestigen",
+    "goodbye": "afscheid na wissen",
     "lesson": "les",
     # reasons the engine and the drip rules give
     "draft: not published": "concept: niet gepubliceerd",
@@ -68,6 +70,8 @@ WORDS = {
     "unsubscribed by the subscriber": "afgemeld door de deelnemer",
     "unsubscribed by an admin": "afgemeld door beheer",
     "erased on request": "gewist op verzoek",
+    "erased at the learner's own request": "gewist op eigen verzoek van de deelnemer",
+    "course stopped by the learner": "cursus gestopt door de deelnemer",
     "paused by an admin": "gepauzeerd door beheer",
     "paused by the learner": "gepauzeerd door de deelnemer",
     "sent again after signing up again": "opnieuw verstuurd na een nieuwe aanmelding",

@@ -1,45 +1,79 @@
-"""Leaving: the unsubscribe page from the link in every email, and RFC 8058's one-click POST."""
+"""Leaving: the unsubscribe page from the link in every email, and RFC 8058's one-click POST.
+
+Two clear choices: stop this course (the lessons end; the address stays for other mail
+from the academy), or stop all mail from the academy. The one-click header stops this
+course, which is what the person was reading.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import redirect, render_template, request, url_for
 
 from ecourse import tokens
+from ecourse.db import db
 from ecourse.learn import bp, service
+from ecourse.models import Course, Subscriber
 from ecourse.passes import utcnow
 from ecourse.signup.forms import ConfirmForm
 from ecourse.web import csrf
 
 
-def _subscriber_from_unsubscribe_token(token: str):
+@dataclass(frozen=True)
+class Leaving:
+    subscriber: Subscriber
+    course: Course | None  # None: a link from before courses were named in it
+
+
+def _from_token(token: str) -> Leaving | None:
     try:
-        public_id = tokens.read("unsubscribe", token)
+        payload = tokens.read("unsubscribe", token)
     except tokens.TokenError:
         return None
-    return service.subscriber_by_public_id(public_id)
+    public_id, course_id = payload if isinstance(payload, list) else (payload, None)
+    subscriber = service.subscriber_by_public_id(public_id)
+    if subscriber is None:
+        return None
+    course = db.session.get(Course, course_id) if course_id else None
+    return Leaving(subscriber, course)
+
+
+def _stop_course(leaving: Leaving) -> None:
+    service.stop_course(leaving.subscriber, leaving.course, utcnow())
 
 
 @bp.route("/afmelden/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str):
-    subscriber = _subscriber_from_unsubscribe_token(token)
-    if subscriber is None:
+    leaving = _from_token(token)
+    if leaving is None:
         return render_template("learn/link_invalid.html"), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.unsubscribe(subscriber, utcnow())
-        return render_template("learn/unsubscribed.html")
-    done = subscriber.status == "unsubscribed"
-    return render_template("learn/unsubscribe.html", form=form, done=done, token=token)
+        everything = request.form.get("choice") == "all"
+        if everything:
+            service.unsubscribe(leaving.subscriber, utcnow())
+        else:
+            _stop_course(leaving)
+        return render_template("learn/unsubscribed.html", everything=everything, leaving=leaving)
+    return render_template(
+        "learn/unsubscribe.html",
+        form=form,
+        leaving=leaving,
+        course_stopped=service.course_stopped(leaving.subscriber, leaving.course),
+        all_stopped=leaving.subscriber.status in ("unsubscribed", "erased"),
+        token=token,
+    )
 
 
 @bp.route("/afmelden/<token>/een-klik", methods=["GET", "POST"])
 @csrf.exempt
 def one_click(token: str):
-    """RFC 8058: a POST from the mail client unsubscribes at once; a GET never does."""
-    subscriber = _subscriber_from_unsubscribe_token(token)
-    if subscriber is None:
+    """RFC 8058: a POST from the mail client stops this course at once; a GET never does."""
+    leaving = _from_token(token)
+    if leaving is None:
         return "Deze afmeldlink is ongeldig.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
     if request.method == "GET":
         return redirect(url_for("learn.unsubscribe", token=token))
-    service.unsubscribe(subscriber, utcnow())
+    _stop_course(leaving)
     return "Je bent afgemeld.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

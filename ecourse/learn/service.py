@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import recorder
+from ecourse import ledger, pacing, recorder
 from ecourse.db import db
-from ecourse.models import Enrollment, Lesson, Progress, Subscriber
+from ecourse.models import Course, Enrollment, Lesson, Progress, Subscriber
 
 
 def subscriber_by_public_id(public_id: str | None) -> Subscriber | None:
@@ -26,6 +26,30 @@ def unsubscribe(subscriber: Subscriber, now: datetime) -> bool:
     recorder.suppress(subscriber, "unsubscribed", "unsubscribed by the subscriber", now)
     db.session.commit()
     return True
+
+
+def stop_course(subscriber: Subscriber, course: Course | None, now: datetime) -> bool:
+    """Stop one course (every course, for `None`): its lessons end at once, the address
+    stays. Say whether anything changed (repeating it is harmless)."""
+    changed = False
+    for enrollment in subscriber.enrollments:
+        if course is not None and enrollment.course_id != course.id:
+            continue
+        enrollment = pacing.fresh(enrollment)
+        if enrollment.status == "stopped":
+            continue
+        enrollment.status, enrollment.stopped_at, enrollment.next_due_at = "stopped", now, None
+        ledger.cancel_queued_lessons(enrollment.id, "course stopped by the learner")
+        detail = f"gestopt met {enrollment.course.title}"
+        pacing.record(subscriber, "stop_course", detail, pacing.LEARNER, now)
+        changed = True
+    db.session.commit()
+    return changed
+
+
+def course_stopped(subscriber: Subscriber, course: Course | None) -> bool:
+    enrollments = [e for e in subscriber.enrollments if course is None or e.course_id == course.id]
+    return bool(enrollments) and all(e.status == "stopped" for e in enrollments)
 
 
 def enrollment_for(subscriber: Subscriber, lesson: Lesson) -> Enrollment | None:
