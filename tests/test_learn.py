@@ -51,6 +51,9 @@ def test_lesson_link_moves_the_token_into_the_session_and_cleans_the_url(client,
     assert "<li>Voeten op de grond.</li>" in page.text
     assert "Wat merkte je?" in page.text
     assert "113" in page.text  # the care note
+    assert '<a href="/voorkeuren/">Tempo, pauze en je gegevens</a>' in page.text
+    overview = client.get("/cursus/testcursus")
+    assert '<a href="/voorkeuren/">Tempo, pauze en je gegevens</a>' in overview.text
 
 
 def test_lesson_page_without_the_link_asks_for_it(client, learner):
