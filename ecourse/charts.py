@@ -54,12 +54,14 @@ def _chart_id() -> str:
     return f"chart-{uuid.uuid4().hex[:12]}"
 
 
-def _open_svg(chart_id: str, height: float, title: str, description: str) -> list[str]:
+def _open_svg(
+    chart_id: str, height: float, title: str, description: str, width: int = WIDTH
+) -> list[str]:
     """The root element, scaled to its container's width, named by its own title and desc."""
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"'
         f' aria-labelledby="{chart_id}-title {chart_id}-desc" width="100%"'
-        f' viewBox="0 0 {WIDTH} {_num(height)}" preserveAspectRatio="xMidYMid meet">',
+        f' viewBox="0 0 {width} {_num(height)}" preserveAspectRatio="xMidYMid meet">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
@@ -258,4 +260,65 @@ def funnel_chart(steps: Sequence[tuple[str, int]], *, title: str, description: s
         y = top + index * FUNNEL_ROW
         parts += _funnel_row(y, name, count, first=first, previous=previous, scale=scale)
         previous = count
+    return _close(parts)
+
+
+SCORE_TOP = 10  # the tension scale runs from 0 to 10
+# A learner reads their chart on a phone: a narrower canvas keeps its text legible there.
+SCORE_WIDTH = 360
+
+
+def _score_scale(left: float, top: float) -> list[str]:
+    """Faint lines at 0, 5 and 10 with their numbers, so a bar's height reads as a score."""
+    parts = []
+    for mark in (0, 5, SCORE_TOP):
+        y = top + PLOT_HEIGHT * (1 - mark / SCORE_TOP)
+        colour = AXIS_COLOUR if mark == 0 else TRACK_COLOUR
+        parts.append(
+            f'<line class="chart-axis" x1="{_num(left)}" y1="{_num(y)}" x2="{SCORE_WIDTH - SIDE}"'
+            f' y2="{_num(y)}" stroke="{colour}" stroke-width="1"/>'
+        )
+        parts.append(_text(left - 6, y + 4, str(mark), cls="chart-label", anchor="end", size=12))
+    return parts
+
+
+def before_after_chart(
+    groups: Sequence[tuple[str, int | None, int | None]],
+    *,
+    title: str,
+    description: str,
+    legend: tuple[str, str],
+) -> Markup:
+    """Two bars per label on a fixed 0-10 scale, e.g. tension before and after an exercise.
+
+    Unlike the count charts the scale never stretches (a 3 always looks like a 3), a 0 is a
+    score with its own number on a thin stub, and a missing score leaves its place empty.
+    The first series is solid, the second hatched, so colour is never the only difference.
+    """
+    chart_id = _chart_id()
+    top, left = 44, SIDE + 20
+    height = top + PLOT_HEIGHT + LABEL_BAND
+    parts = _open_svg(chart_id, height, title, description, width=SCORE_WIDTH)
+    parts.append(_hatch(chart_id))
+    solid = f'class="chart-bar" fill="{BAR_COLOUR}"'
+    hatched = f'class="chart-bar-alt" fill="url(#{chart_id}-hatch)" stroke="{ALT_COLOUR}"'
+    parts += _legend(legend, (solid, hatched))
+    parts += _score_scale(left, top)
+    slot = (SCORE_WIDTH - SIDE - left) / max(len(groups), 1)
+    bar_w, step = min(slot * 0.4, MAX_BAR_WIDTH), _label_step(len(groups))
+    for index, (label, *scores) in enumerate(groups):
+        centre = left + (index + 0.5) * slot
+        for offset, paint, name, score in zip(
+            (-1, 0), (solid, hatched), legend, scores, strict=True
+        ):
+            if score is None:
+                continue
+            value = min(max(int(score), 0), SCORE_TOP)
+            bar_h = max(value / SCORE_TOP * PLOT_HEIGHT, 2.0)
+            x, y = centre + offset * bar_w, top + PLOT_HEIGHT - bar_h
+            tip = f"{label} – {name}: {value}"
+            parts.append(_rect(x, y, bar_w, bar_h, paint=paint, tooltip=tip))
+            parts.append(_text(x + bar_w / 2, y - 4, str(value), cls="chart-value", size=12))
+        if index % step == 0:
+            parts.append(_text(centre, top + PLOT_HEIGHT + 18, label, cls="chart-label", size=12))
     return _close(parts)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from ecourse.db import db
 from ecourse.models import (
@@ -24,16 +24,22 @@ from ecourse.models import (
     Subscriber,
 )
 
+_checked_in = or_(Progress.tension_before.is_not(None), Progress.tension_after.is_not(None))
+
 
 @dataclass(frozen=True)
 class LessonCounts:
     received: int = 0
     opened: int = 0
     done: int = 0
+    # How many learners checked in (a tension score) and wrote a note: only how many, since
+    # the scores and notes themselves are for the learner alone.
+    checkins: int = 0
+    notes: int = 0
 
 
 def lesson_counts(course_id: int) -> dict[int, LessonCounts]:
-    """Per lesson: learners who received it, opened its page, did its exercise."""
+    """Per lesson: learners who received it, opened its page, did its exercise, checked in."""
     received = dict(
         db.session.execute(
             select(Delivery.lesson_id, func.count(distinct(Delivery.enrollment_id)))
@@ -47,15 +53,17 @@ def lesson_counts(course_id: int) -> dict[int, LessonCounts]:
             Progress.lesson_id,
             func.count(Progress.id),
             func.count(Progress.exercise_done_at),
+            func.count(case((_checked_in, 1))),
+            func.count(case((func.coalesce(Progress.note, "") != "", 1))),
         )
         .join(Lesson, Lesson.id == Progress.lesson_id)
         .where(Lesson.course_id == course_id)
         .group_by(Progress.lesson_id)
     ).all()
-    opened = {lesson_id: (count, done) for lesson_id, count, done in progress}
+    opened = {lesson_id: tuple(counts) for lesson_id, *counts in progress}
     ids = set(received) | set(opened)
     return {
-        lesson_id: LessonCounts(received.get(lesson_id, 0), *opened.get(lesson_id, (0, 0)))
+        lesson_id: LessonCounts(received.get(lesson_id, 0), *opened.get(lesson_id, ()))
         for lesson_id in ids
     }
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("learn", __name__)
 
-from ecourse.learn import leaving, routes  # noqa: E402, F401
+from ecourse.learn import exercise, leaving, routes  # noqa: E402, F401

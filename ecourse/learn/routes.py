@@ -7,13 +7,15 @@ the history or a Referer header.
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, session, url_for
+from dataclasses import dataclass
+
+from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from ecourse import markup, placeholders, timeline, tokens
 from ecourse.db import db
 from ecourse.learn import bp, service
-from ecourse.models import Course, Lesson
+from ecourse.models import Course, Enrollment, Lesson, Subscriber
 from ecourse.passes import utcnow
 from ecourse.signup.forms import ConfirmForm
 
@@ -41,29 +43,69 @@ def enter(token: str):
     return response
 
 
-@bp.get("/les/<course_slug>/<lesson_slug>")
-def lesson(course_slug: str, lesson_slug: str):
-    subscriber = _current_learner()
+@dataclass(frozen=True)
+class Access:
+    """A lesson and what the session's learner may do with it."""
+
+    course: Course
+    lesson: Lesson
+    subscriber: Subscriber | None
+    enrollment: Enrollment | None
+    entry: timeline.Entry | None
+
+    @property
+    def received(self) -> bool:
+        """Only a lesson the learner has received is theirs to open, check in on, or mark done."""
+        return self.entry is not None and self.entry.received
+
+
+def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
+    """The lesson (404 when there is none) as the learner in this session stands to it."""
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
         abort(404)
     lesson = next((each for each in course.lessons if each.slug == lesson_slug), None)
     if lesson is None:
         abort(404)
-    if subscriber is None:
-        return render_template("learn/need_link.html", course=course), 403
-    enrollment = service.enrollment_for(subscriber, lesson)
+    subscriber = _current_learner()
+    enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
     entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
     entry = next((each for each in entries if each.lesson.id == lesson.id), None)
-    if entry is None or not entry.received:
+    return Access(course, lesson, subscriber, enrollment, entry)
+
+
+def posted_lesson(course_slug: str, lesson_slug: str) -> Access:
+    """The lesson a learner's form is about: 403 unless it is theirs, 400 without CSRF token."""
+    access = learner_lesson(course_slug, lesson_slug)
+    if not access.received:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return access
+
+
+@bp.get("/les/<course_slug>/<lesson_slug>")
+def lesson(course_slug: str, lesson_slug: str):
+    access = learner_lesson(course_slug, lesson_slug)
+    course, subscriber = access.course, access.subscriber
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    if not access.received:
         zone = subscriber.timezone or course.timezone
-        return render_template("learn/locked.html", course=course, entry=entry, zone=zone), 403
-    progress = service.record_opened(enrollment, lesson, utcnow())
-    return render_lesson(course, lesson, subscriber, progress)
+        return render_template(
+            "learn/locked.html", course=course, entry=access.entry, zone=zone
+        ), 403
+    progress = service.record_opened(access.enrollment, access.lesson, utcnow())
+    saved = request.args.get("bewaard", "")
+    return render_lesson(course, access.lesson, subscriber, progress, saved=saved)
 
 
-def render_lesson(course: Course, lesson, subscriber, progress) -> str:
-    """The lesson page for this learner (also the admin's preview of a lesson being edited)."""
+def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
+    """The lesson page for this learner (also the admin's preview of a lesson being edited).
+
+    `extra` goes to the template as it is: which check-in was just saved (`saved`), or why
+    one was refused (`checkin_errors`).
+    """
     name = subscriber.first_name
     return render_template(
         "learn/lesson.html",
@@ -76,22 +118,15 @@ def render_lesson(course: Course, lesson, subscriber, progress) -> str:
         body=placeholders.render_markdown(lesson.body_md, name),
         exercise=placeholders.render_markdown(lesson.exercise_md, name),
         reflection=placeholders.render_markdown(lesson.reflection_md, name),
+        **extra,
     )
 
 
 @bp.post("/les/<course_slug>/<lesson_slug>/gedaan")
 def exercise_done(course_slug: str, lesson_slug: str):
     """The learner marks the exercise done: their own progress, and the funnel's last step."""
-    subscriber = _current_learner()
-    lesson = db.session.scalar(
-        select(Lesson).join(Course).where(Course.slug == course_slug, Lesson.slug == lesson_slug)
-    )
-    if lesson is None:
-        abort(404)
-    enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
-    if enrollment is None or not ConfirmForm().validate_on_submit():
-        abort(403 if enrollment is None else 400)
-    service.record_exercise_done(enrollment, lesson, utcnow())
+    access = posted_lesson(course_slug, lesson_slug)
+    service.record_exercise_done(access.enrollment, access.lesson, utcnow())
     target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug)
     return redirect(target + "#oefening")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ecourse import ledger, pacing, recorder
@@ -83,3 +83,39 @@ def record_exercise_done(enrollment: Enrollment, lesson: Lesson, now: datetime) 
     if progress.exercise_done_at is None:
         progress.exercise_done_at = now
         db.session.commit()
+
+
+# The columns a check-in may change: the learner's own tension scores and private note.
+CHECKIN_COLUMNS = ("tension_before", "tension_after", "note")
+
+
+def record_checkin(
+    enrollment: Enrollment, lesson: Lesson, changes: dict[str, int | str | None], now: datetime
+) -> Progress:
+    """Save the learner's own check-in; a column missing from `changes` keeps its value.
+
+    The page has two small forms (before the exercise; after it, with the note), so each
+    one sends only its own fields and saving one never erases the other.
+    """
+    unknown = set(changes) - set(CHECKIN_COLUMNS)
+    if unknown:
+        raise ValueError(f"not check-in columns: {sorted(unknown)}")
+    progress = record_opened(enrollment, lesson, now)
+    for column, value in changes.items():
+        setattr(progress, column, value)
+    progress.checked_in_at = now
+    db.session.commit()
+    return progress
+
+
+def checkins(enrollment: Enrollment) -> list[tuple[Lesson, int | None, int | None]]:
+    """The learner's tension scores per lesson, in course order; lessons without any are left out."""
+    rows = db.session.execute(
+        select(Lesson, Progress.tension_before, Progress.tension_after)
+        .join(Progress, Progress.lesson_id == Lesson.id)
+        .where(
+            Progress.enrollment_id == enrollment.id,
+            or_(Progress.tension_before.is_not(None), Progress.tension_after.is_not(None)),
+        )
+    ).all()
+    return sorted((tuple(row) for row in rows), key=lambda row: row[0].order_key)
