@@ -1,42 +1,43 @@
-"""Dates as people read them: local time, Dutch words ("dinsdag 3 december, 07:30")."""
+"""Dates as people read them: local time, in the page's language.
+
+Dutch: "dinsdag 3 december, 07:30"; English: "Tuesday 3 December, 07:30". Babel's CLDR
+data gives the day and month names, so no language needs its own table here.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+from babel.dates import format_date, format_datetime
 
 
 def local(moment: datetime, zone: str) -> datetime:
     return moment.astimezone(ZoneInfo(zone))
 
 
+def _language(language: str | None) -> str:
+    if language:
+        return language
+    from ecourse.i18n import current_language
+
+    return current_language()
+
+
 def format_local(
-    moment: datetime | None, zone: str, with_time: bool = False, with_year: bool = False
+    moment: datetime | None,
+    zone: str,
+    with_time: bool = False,
+    with_year: bool = False,
+    language: str | None = None,
 ) -> str:
+    """A moment in `zone`, as words: weekday, day, month (year, time when asked)."""
     if moment is None:
         return ""
-    when = local(moment, zone)
-    text = f"{DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]}"
-    text = f"{text} {when.year}" if with_year else text
-    return f"{text}, {when:%H:%M}" if with_time else text
+    pattern = "EEEE d MMMM" + (" y" if with_year else "") + (", HH:mm" if with_time else "")
+    return format_datetime(local(moment, zone), pattern, locale=_language(language))
 
 
-def format_day(day: date) -> str:
+def format_day(day: date, language: str | None = None) -> str:
     """A calendar date in words: "dinsdag 3 december"."""
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return format_date(day, "EEEE d MMMM", locale=_language(language))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ecourse import links, markup, placeholders
+from ecourse import i18n, links, markup, placeholders
 from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
 from ecourse.models import Course, Delivery, Enrollment, Lesson, Subscriber
@@ -53,18 +53,19 @@ def templates_folder() -> Path:
     return Path(configured) if configured else bundled("email_templates")
 
 
-def shared_context(kind: str, course: Course, lesson: Lesson | None, first_name: str = "") -> dict:
-    """Everything in an email that is the same for all its recipients (or, when the lesson
-    text has placeholders, for all recipients with this `first_name`)."""
+def shared_context(
+    kind: str, course: Course, lesson: Lesson | None, first_name: str = "", language: str = "nl"
+) -> dict:
+    """Everything in an email that is the same for all its recipients in one language (or,
+    when the lesson text has placeholders, for all of them with this `first_name`)."""
+    _ = i18n.translations(language).gettext
     context = {"course": course, "sender_name": course.sender_name or course.title}
     if kind in SIGNUP_KINDS:
         days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
-        return context | {
-            "valid_days": days,
-            "preview": f"Nog één klik: bevestig je aanmelding voor {course.title}.",
-        }
+        preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
+        return context | {"valid_days": days, "preview": preview % {"title": course.title}}
     if kind == "goodbye":
-        return context | {"preview": "Je gegevens zijn gewist. Je krijgt niets meer van ons."}
+        return context | {"preview": _("Je gegevens zijn gewist. Je krijgt niets meer van ons.")}
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
     return context | {
@@ -111,16 +112,25 @@ class Renderer:
         self._personal: dict[int | None, bool] = {}
 
     def render(self, kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None):
-        return self.fill(kind, course, lesson, personal_values(kind, subscriber, course, lesson))
+        values = personal_values(kind, subscriber, course, lesson)
+        return self.fill(kind, course, lesson, values, i18n.language_for(course, subscriber))
 
-    def fill(self, kind: str, course: Course, lesson: Lesson | None, values: dict[str, str]):
+    def fill(
+        self,
+        kind: str,
+        course: Course,
+        lesson: Lesson | None,
+        values: dict[str, str],
+        language: str = "nl",
+    ):
         """The email with these personal values (signed links carry a timestamp, so a
         caller comparing two renders passes the same values to both)."""
         # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
         # whose opening has placeholders is rendered once per distinct first name.
         name = values.get("first_name", "")
         personal = self._has_placeholders(lesson)
-        key = (kind, course.id, lesson.id if lesson else None, name if personal else bool(name))
+        lesson_id = lesson.id if lesson else None
+        key = (kind, course.id, lesson_id, name if personal else bool(name), language)
         template = self._templates.get(key)
         if template is None:
             empty = dict.fromkeys(values, "")
@@ -128,8 +138,9 @@ class Renderer:
             template = compose.render_personal(
                 templates_folder(),
                 kind,
-                shared_context(kind, course, lesson, name) | empty,
+                shared_context(kind, course, lesson, name, language) | empty,
                 present,
+                language,
             )
             self._templates[key] = template
         return template.fill(values)

@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.add_template_filter(format_local, "localdate")
-    app.add_template_filter(format_day, "dutchday")
+    app.add_template_filter(format_day, "localday")
 
 
 def _refuse_nul() -> None:

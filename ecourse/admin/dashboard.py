@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import render_template, request
 
 from ecourse import charts, health, planner
 from ecourse.admin import bp, numbers
 from ecourse.admin.lessons import course_or_404
-from ecourse.dates import MONTHS
 from ecourse.passes import utcnow
 
 DAYS_SHOWN = 30
@@ -64,7 +64,7 @@ def _totals(signups, confirmations, enrollments: dict[str, int]) -> dict[str, ob
 
 def _daily_chart(signups, confirmations):
     groups = [
-        (f"{day.day} {MONTHS[day.month - 1][:3]}", signed, confirmed)
+        (format_date(day, "d MMM", locale="nl"), signed, confirmed)
         for (day, signed), (_, confirmed) in zip(signups, confirmations, strict=True)
     ]
     return charts.paired_bar_chart(

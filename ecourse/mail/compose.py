@@ -22,16 +22,23 @@ class Rendered:
     html: str
 
 
-@lru_cache(maxsize=8)
-def environment(folder: str) -> Environment:
-    return Environment(
+@lru_cache(maxsize=16)
+def environment(folder: str, language: str = "nl") -> Environment:
+    """The templates of `folder`, speaking `language` (`{% trans %}` and `_()`)."""
+    from ecourse.i18n import translations
+
+    env = Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(language), newstyle=True)
+    env.globals["language"] = language
+    return env
 
 
 @lru_cache(maxsize=1)
@@ -39,9 +46,9 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
-def render(folder: Path, name: str, context: dict) -> Rendered:
-    """Render the email `name` (a folder of templates) with `context`."""
-    env = environment(str(folder))
+def render(folder: Path, name: str, context: dict, language: str = "nl") -> Rendered:
+    """Render the email `name` (a folder of templates) with `context`, in `language`."""
+    env = environment(str(folder), language)
     subject = env.get_template(f"{name}/subject.txt").render(context)
     text = env.get_template(f"{name}/body.txt").render(context)
     html = env.get_template(f"{name}/body.html").render(context)
@@ -74,11 +81,11 @@ class PersonalTemplate:
 
 
 def render_personal(
-    folder: Path, name: str, context: dict, fields: tuple[str, ...]
+    folder: Path, name: str, context: dict, fields: tuple[str, ...], language: str = "nl"
 ) -> PersonalTemplate:
     """Render once with markers for `fields` (which must not appear in the subject)."""
     markers = {field: sentinel(field) for field in fields}
-    rendered = render(folder, name, context | markers)
+    rendered = render(folder, name, context | markers, language)
     if any(marker in rendered.subject for marker in markers.values()):
         raise ValueError(f"{name}: personal fields cannot be used in the subject")
     return PersonalTemplate(rendered, tuple(markers))

@@ -1,0 +1,77 @@
+"""Languages: Dutch first, English complete as the second.
+
+Which language a page or an email speaks is decided in this order: the course's language
+(a Dutch course's pages and emails are Dutch, so interface and lesson text agree), then the
+learner's own preference, then the browser's Accept-Language, then Dutch. A course whose
+`language` is `any` leaves the choice to the learner and the browser. The admin area is
+Dutch.
+
+Source strings are the Dutch text itself; `ecourse/translations/en` holds the English.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import Translations
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = ("nl", "en")
+DEFAULT = "nl"
+ANY = "any"  # a course that follows the learner's (or the browser's) language
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    babel.init_app(app, locale_selector=_request_language)
+
+
+def language_for(course=None, subscriber=None, browser: str | None = None) -> str:
+    """The language for this course and learner (and browser, for pages)."""
+    if course is not None and course.language in LANGUAGES:
+        return course.language
+    if subscriber is not None and subscriber.language in LANGUAGES:
+        return subscriber.language
+    return browser if browser in LANGUAGES else DEFAULT
+
+
+def current_language() -> str:
+    """The language of the page being rendered (Dutch outside a request)."""
+    return str(get_locale() or DEFAULT) if has_request_context() else DEFAULT
+
+
+def _request_language() -> str:
+    if request.blueprint == "admin":
+        return DEFAULT
+    course, subscriber = _course_and_learner()
+    browser = request.accept_languages.best_match(LANGUAGES)
+    return language_for(course, subscriber, browser)
+
+
+def _course_and_learner():
+    """The course a page is about (from its URL, the learner's enrollment, or the course
+    the landing page offers) and the learner whose session it is, if any."""
+    from ecourse.learn.service import subscriber_by_public_id
+    from ecourse.planner import course_by_slug, default_course
+
+    args = request.view_args or {}
+    slug = args.get("course_slug") or args.get("slug")
+    subscriber = subscriber_by_public_id(session.get("learner"))
+    course = course_by_slug(slug) if slug else None
+    if course is None and subscriber is not None and subscriber.enrollments:
+        course = subscriber.enrollments[0].course
+    if course is None and subscriber is None:
+        course = default_course()
+    return course, subscriber
+
+
+@lru_cache(maxsize=8)
+def translations(language: str) -> Translations:
+    """The catalog for `language`, for rendering outside a request (emails)."""
+    return Translations.load(str(TRANSLATIONS), [language], domain="messages")
