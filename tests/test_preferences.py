@@ -94,6 +94,7 @@ def test_the_cli_timeline_lists_the_learners_changes(client, learner, settings, 
     from ecourse.cli import main
 
     post_change(client, "/voorkeuren/testcursus/tempo", extra_days="3", step="save")
+    assert '<option selected value="3">' in client.get(PAGE).text  # the pace in force
     for name, value in settings.items():
         monkeypatch.setenv(f"ECOURSE_{name}", str(value))
     result = CliRunner().invoke(main, ["timeline", "eigen@example.org"])

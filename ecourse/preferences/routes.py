@@ -54,13 +54,16 @@ def _page(subscriber, proposal=None, status: int = 200):
         send_time=subscriber.send_time or _course_send_time(subscriber),
         timezone=subscriber.timezone or _course_zone(subscriber),
     )
+    pace = forms.PaceForm()
+    if courses:  # show the pace in force (one course per learner, as a rule)
+        pace.extra_days.data = str(courses[0][0].extra_days or 0)
     return render_template(
         "preferences/page.html",
         subscriber=subscriber,
         courses=courses,
         course=courses[0][0].course if courses else None,
         pause_form=forms.PauseForm(),
-        pace_form=forms.PaceForm(),
+        pace_form=pace,
         change_form=forms.ChangeForm(),
         rhythm_form=rhythm,
         delete_form=forms.DeleteForm(),
