@@ -19,9 +19,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     i18n.init_app(app)
 
-    from ecourse import admin, learn, preferences, providers, signup
+    from ecourse import admin, embed, learn, preferences, providers, signup
 
     app.register_blueprint(signup.bp)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(learn.bp)
     app.register_blueprint(preferences.bp)
     app.register_blueprint(providers.bp)

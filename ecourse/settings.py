@@ -269,9 +269,11 @@ def load(
 
 
 def _value(setting: Setting, environ: Mapping[str, str], overrides: Mapping[str, Any]) -> Any:
-    if setting.name in overrides:
-        return overrides[setting.name]
-    raw = environ.get(setting.env_var)
+    # An override given as text is read like the environment's value (the tests' settings
+    # are also exported as ECOURSE_* variables to processes they start).
+    raw = overrides.get(setting.name, environ.get(setting.env_var))
+    if setting.name in overrides and not isinstance(raw, str):
+        return raw
     if raw is None:
         return setting.default
     try:

@@ -99,7 +99,7 @@ def settings(tmp_path, database_url, course_files) -> dict:
         "LESSONS_DIR": str(course_files.root.parent),
         # The time trap is off: tests post forms at machine speed (tests/test_signup.py
         # and tests/test_embed.py turn it on where they test it).
-        "SIGNUP_MIN_SECONDS": 0,
+        "SIGNUP_MIN_SECONDS": "0",
     }
 
 

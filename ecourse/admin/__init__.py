@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
 from ecourse.admin import (  # noqa: E402  (the routes register themselves on `bp`)
     auth,
     dashboard,
+    embedding,
     lessons,
     people,
     peopleimport,
@@ -32,6 +33,7 @@ __all__ = [
     "auth",
     "bp",
     "dashboard",
+    "embedding",
     "init_app",
     "lessons",
     "people",

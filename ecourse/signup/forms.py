@@ -6,24 +6,48 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
+# The words a visitor reads when a field is not right; the JSON API answers with them too.
+MESSAGES = {
+    "email": "Vul je e-mailadres in.",
+    "email_length": "Dit e-mailadres is te lang. Kijk het nog even na?",
+    "first_name": "Een voornaam van hoogstens 100 tekens, graag.",
+    "consent": "Vink aan dat je de lessen wilt ontvangen.",
+}
+
 
 class SignupForm(FlaskForm):
     email = EmailField(
         "Je e-mailadres",
-        validators=[DataRequired("Vul je e-mailadres in."), Length(max=320)],
+        validators=[
+            DataRequired(MESSAGES["email"]),
+            Length(max=320, message=MESSAGES["email_length"]),
+        ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     first_name = StringField(
         "Je voornaam (mag je leeg laten)",
-        validators=[Length(max=100, message="Een voornaam van hoogstens 100 tekens, graag.")],
+        validators=[Length(max=100, message=MESSAGES["first_name"])],
         render_kw={"autocomplete": "given-name"},
     )
-    consent = BooleanField(validators=[DataRequired("Vink aan dat je de lessen wilt ontvangen.")])
+    consent = BooleanField(validators=[DataRequired(MESSAGES["consent"])])
     # A field people never see; bots that fill in everything fill in this one too.
     website = StringField("Laat dit veld leeg", render_kw={"autocomplete": "off", "tabindex": "-1"})
     timezone = HiddenField()
     # When the form was shown, signed (see `timetrap`): a form sent back faster is a bot's.
     rendered = HiddenField()
+
+
+class EmbeddedSignupForm(SignupForm):
+    """The snippet on the academy's own site, posted from there: it has no session with us,
+    so no CSRF token; the origin check, honeypot, time trap and rate limit stand in."""
+
+    class Meta:
+        csrf = False
+
+    # Milliseconds the form was open, set by the snippet's script; empty without JavaScript.
+    elapsed_ms = HiddenField()
+    # Which consent text the pasted snippet shows (`service.consent_version`).
+    consent_version = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

@@ -33,37 +33,49 @@ def landing(slug: str | None = None):
         # The honeypot and the time trap: answer as if all went well, do nothing.
         if form.website.data or not timetrap.passed(form.rendered.data, utcnow()):
             return redirect(url_for("signup.check_email"))
-        try:
-            service.register(
-                course,
-                form.email.data,
-                form.first_name.data or "",
-                form.timezone.data or "",
-                _origin(),
-                utcnow(),
-            )
-        except service.InvalidAddress as error:
-            form.email.errors.append(str(error))
-        else:
-            wake()
+        if register_form(course, form):
             return redirect(url_for("signup.check_email"))
     return landing_page(course, form, 400 if form.errors else 200)
 
 
-def landing_page(course, form: SignupForm, status: int = 200, action: str | None = None):
-    """The landing page with its sign-up form, stamped for the time trap; `action` when the
-    page is shown at another address than its own (after an embedded form)."""
+def register_form(course, form: SignupForm, source_url: str = "") -> bool:
+    """Register a valid form's sign-up and wake the scheduler for its confirmation email;
+    False (with the reason on the email field) when the address cannot receive mail."""
+    try:
+        service.register(
+            course,
+            form.email.data,
+            form.first_name.data or "",
+            form.timezone.data or "",
+            sign_up_origin(source_url),
+            utcnow(),
+        )
+    except service.InvalidAddress as error:
+        form.email.errors.append(str(error))
+        return False
+    wake()
+    return True
+
+
+def landing_page(course, form: SignupForm, status: int = 200, finishing: bool = False):
+    """The landing page with its sign-up form, stamped for the time trap. `finishing`: shown
+    after the embedded form, to be sent once more from here (to the course's own address)."""
     form.rendered.data = timetrap.restamp(form.rendered.data, utcnow())
-    consent = service.consent_text(course)
     page = render_template(
-        "signup/landing.html", course=course, form=form, consent=consent, action=action
+        "signup/landing.html",
+        course=course,
+        form=form,
+        consent=service.consent_text(course),
+        action=url_for("signup.course", slug=course.slug) if finishing else None,
+        finishing=finishing,
     )
     return page, status
 
 
-def _origin() -> service.Origin:
+def sign_up_origin(source_url: str = "") -> service.Origin:
+    """Where this request's sign-up came from, for its consent record."""
     return service.Origin(
-        source_url=request.url,
+        source_url=source_url or request.url,
         ip_address=request.remote_addr or "",
         user_agent=request.headers.get("User-Agent", ""),
     )

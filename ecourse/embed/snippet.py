@@ -1,0 +1,27 @@
+"""The sign-up snippet an admin pastes into the academy's own website.
+
+Plain HTML, no script from elsewhere: the same fields and consent text as the landing page,
+the honeypot, and a few lines of inline script that report how long the form was open
+(`elapsed_ms`, for the time trap) and the visitor's time zone. It posts to this site's
+absolute address (`BASE_URL`). Without JavaScript it still works: the visitor then finishes
+on this site's own landing form, pre-filled.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from ecourse import links
+from ecourse.models import Course
+from ecourse.signup import service
+
+
+def snippet_for(course: Course) -> str:
+    return render_template(
+        "embed/snippet.html",
+        course=course,
+        action=links.external_url("embed.form", slug=course.slug),
+        prefix=f"ecourse-{course.slug}",
+        consent=service.consent_text(course),
+        version=service.consent_version(course),
+    ).strip()
