@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +26,9 @@ from ecourse.models import Delivery, DeliveryAttempt
 
 IN_FLIGHT = ("queued", "sending")
 RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
+# A message whose worker stopped this many times while handling it is given up: it is
+# probably what stops the worker (a "poison" message), and would otherwise come back forever.
+MAX_TAKEOVERS = 5
 
 
 def message_id_for(key: str) -> str:
@@ -123,6 +126,7 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
         due = and_(Delivery.status == "queued", Delivery.send_after <= now)
         _take(due, limit - len(reclaimed), token, lease_until, counts_as_attempt=True)
     _note_reclaimed(reclaimed, now)
+    _give_up_poison(reclaimed, now)
     db.session.commit()
     query = (
         select(Delivery)
@@ -177,6 +181,33 @@ def _note_reclaimed(ids: list[int], now: datetime) -> None:
             for i in ids
         ],
     )
+
+
+def _give_up_poison(ids: list[int], now: datetime) -> None:
+    """Fail the rows taken over `MAX_TAKEOVERS` times; their courses go on without them."""
+    if not ids:
+        return
+    counts = db.session.execute(
+        select(DeliveryAttempt.delivery_id, func.count())
+        .where(DeliveryAttempt.delivery_id.in_(ids), DeliveryAttempt.outcome == RECLAIMED)
+        .group_by(DeliveryAttempt.delivery_id)
+    )
+    poison = [delivery_id for delivery_id, count in counts if count >= MAX_TAKEOVERS]
+    if not poison:
+        return
+    reason = f"given up: the worker stopped {MAX_TAKEOVERS} times while handling this message"
+    enrollments = list(
+        db.session.scalars(
+            update(Delivery)
+            .where(Delivery.id.in_(poison))
+            .values(status="failed", last_error=reason, lease_until=None, claim_token=None)
+            .returning(Delivery.enrollment_id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    from ecourse import planner  # planner builds on this module
+
+    planner.advance([each for each in enrollments if each is not None], now, sent=False)
 
 
 def cancel_queued_lessons(enrollment_id: int, reason: str) -> int:

@@ -14,6 +14,7 @@ from ecourse.db import db
 from ecourse.gate import Gate, Item
 from ecourse.models import Delivery, DeliveryAttempt, Enrollment, Subscriber
 from ecourse.passes import run_pass
+from ecourse.planner import plan_due
 from ecourse.recorder import retry_delay
 from ecourse.signup.service import InvalidAddress, clean_name, normalise_address
 from tests.factories import enrolled, sign_up
@@ -217,6 +218,29 @@ def test_a_takeover_after_a_crash_is_recorded_but_does_not_lengthen_the_backoff(
     run_pass(row.send_after)  # a real second failure doubles the wait, as before
     db.session.refresh(row)
     assert row.attempts == 2 and row.send_after == later + timedelta(minutes=5 + 10)
+
+
+def test_a_message_that_keeps_stopping_its_worker_is_given_up_and_the_course_goes_on(
+    make_app, smtp_server
+):
+    make_app(**smtp_server.settings)
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    learner = enrolled("giftig@example.org", start)
+    run_pass(start)  # lesson 1 went out
+    lease = timedelta(minutes=5)
+    moment = start + timedelta(days=2)
+    plan_due(moment)  # lesson 2 is queued
+    for crash in range(ledger.MAX_TAKEOVERS + 1):  # claimed, then the worker dies each time
+        ledger.claim(moment + crash * 2 * lease, 10, lease)
+    row = db.session.scalar(
+        select(Delivery).where(Delivery.subscriber_id == learner.id, Delivery.status != "sent")
+    )
+    db.session.refresh(row)
+    assert row.status == "failed" and "stopped 5 times" in row.last_error
+    assert [a.outcome for a in row.attempts_log].count("reclaimed") == ledger.MAX_TAKEOVERS
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.subscriber_id == learner.id))
+    assert enrollment.next_due_at is not None  # the next lesson is planned, not stuck behind it
+    assert len(smtp_server.messages_to("giftig@example.org")) == 2  # confirmation, lesson 1
 
 
 def test_names_lose_control_characters_and_line_breaks():
