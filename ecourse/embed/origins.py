@@ -39,7 +39,8 @@ def is_allowed(origin: str) -> bool:
 def source_page() -> str:
     """The page the sign-up came from, for the consent record: the Referer without its query
     or fragment (which may hold personal data), or else the origin."""
-    parts = urlsplit(request.headers.get("Referer", ""))
-    if origin_of(parts.geturl()) == request_origin() and request_origin():
-        return f"{request_origin()}{parts.path}"
-    return request_origin() or request.url
+    origin = request_origin()
+    page = urlsplit(request.headers.get("Referer", ""))
+    if origin and origin_of(page.geturl()) == origin:
+        return f"{origin}{page.path}"
+    return origin or request.url
