@@ -183,3 +183,9 @@ def test_the_course_is_chosen_by_slug_or_is_the_default(app, client, course_file
         ("een@example.org", "Testcursus"),
         ("twee@example.org", "Tweede cursus"),
     ]
+
+
+def test_a_body_over_a_megabyte_gets_a_json_413(app, client):
+    response = post(client, body(first_name="A" * (1024 * 1024)))
+    assert response.status_code == 413 and response.json["error"] == "Dat is te veel in één keer."
+    assert subscribers() == 0

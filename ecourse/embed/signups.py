@@ -45,7 +45,7 @@ def _http_error(error: HTTPException):
     """Rate limits (429), too large (413) and the like, in JSON like every other answer."""
     code = error.code or 500
     message = web.MESSAGES.get(code, "Er ging iets mis aan onze kant. Probeer het later nog eens.")
-    return jsonify(error=message, field=None), code
+    return jsonify(error=str(message), field=None), code  # str: the message may be lazy
 
 
 @api.before_request
