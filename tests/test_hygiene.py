@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +17,7 @@ from ecourse.models import AdminEvent, Consent, Delivery, Subscriber
 from ecourse.passes import run_pass
 from ecourse.signup import service
 from tests.conftest import BASE_URL
-from tests.factories import sign_up, the_course
+from tests.factories import process_environment, sign_up, the_course
 from tests.web import csrf_token, link_in, sign_up_form
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -76,6 +78,21 @@ def test_no_reminder_to_an_unsubscribed_address_and_its_row_is_not_read_again(ap
     run_pass(START + timedelta(hours=24))
     assert reminders(outbox) == 0
     assert db.session.scalar(select(Subscriber.remind_at)) is None  # handled: not due again
+
+
+def test_ecourse_tick_a_day_later_sends_the_one_reminder_over_smtp(app, settings, smtp_server):
+    sign_up("proces@example.org", START)
+    env = process_environment(settings | smtp_server.settings)
+    outputs = []
+    for moment in (START, START + timedelta(hours=24), START + timedelta(hours=25)):
+        command = [sys.executable, "-m", "ecourse", "tick", "--now", moment.isoformat()]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        outputs.append(done.stdout)
+    assert "sign-ups: 1 reminder(s) queued" in outputs[1]
+    assert "sign-ups: 0 reminder(s) queued" in outputs[2]
+    subjects = [item.message["Subject"] for item in smtp_server.received]
+    assert subjects == ["Bevestig je aanmelding voor Testcursus", REMINDER]
+    assert smtp_server.received[1].rcpt_tos == ["proces@example.org"]
 
 
 def test_a_repeated_sign_up_does_not_bring_a_second_reminder(app, outbox):
