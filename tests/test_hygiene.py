@@ -226,3 +226,13 @@ def test_a_pass_finds_due_sign_ups_through_the_index(app, column):
     plan = " ".join(str(row) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
     assert f"SEARCH subscriber USING INDEX ix_subscriber_{column} ({column}<?)" in plan
     assert "TEMP B-TREE" not in plan  # the index gives the order too: no sort of every row
+
+
+def test_tidy_works_through_more_than_one_batch(app):
+    for number in range(5):
+        sign_up(f"rij{number}@example.org", START + timedelta(minutes=number))
+    report = hygiene.tidy(START + timedelta(days=2), batch_size=2)
+    assert report.reminded == 5
+    assert db.session.scalar(select(Subscriber.id).where(Subscriber.remind_at.is_not(None))) is None
+    report = hygiene.tidy(START + timedelta(days=31), batch_size=2)
+    assert (report.reminded, report.forgotten) == (0, 5)
