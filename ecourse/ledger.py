@@ -69,8 +69,9 @@ def queue(
         last_error="",
         recipient=recipient,
     )
-    statement = _upsert().values(**values)
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: through the ORM, PostgreSQL's driver reports -1 rows.
+    statement = _upsert().values(**values).returning(Delivery.id)
+    return db.session.execute(statement).first() is not None
 
 
 def queue_many(rows: list[dict], now: datetime) -> None:
