@@ -376,6 +376,17 @@ def test_import_never_activates_without_consent_and_confirms_only_when_asked(adm
     run_pass(datetime.now(UTC))
     confirm = [m for m in outbox if m.to == "later@example.org"]
     assert len(confirm) == 1 and "bevestig" in confirm[0].text.lower()
+    # Unconfirmed imports are like any unconfirmed sign-up: reminded only if asked, and
+    # forgotten after the set period.
+    follow_up = {
+        s.email: (s.remind_at is not None, s.forget_at is not None)
+        for s in db.session.scalars(select(Subscriber))
+    }
+    assert follow_up == {
+        "ja@example.org": (False, False),
+        "nee@example.org": (False, True),
+        "later@example.org": (True, True),
+    }
 
 
 def test_import_refuses_existing_people_and_a_file_without_email_column(admin_client):

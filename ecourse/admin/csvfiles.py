@@ -145,6 +145,8 @@ def apply(
                 if send_confirmations:
                     service.queue_confirmation(subscriber, now)
                     confirmations += 1
+                else:  # nothing was asked of them, so nothing to remind them of
+                    subscriber.remind_at = None
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -157,6 +159,8 @@ def _create(row: ImportRow, course: Course, source: str, now: datetime) -> Subsc
         email=row.email, first_name=row.first_name, timezone=row.timezone, created_at=now
     )
     text = f"Geïmporteerd; toestemming volgens: {source}. {service.consent_text(course)}"
+    # Like any unconfirmed sign-up: one reminder, and forgotten if never confirmed.
+    service.schedule_follow_up(subscriber, now)
     db.session.add(subscriber)
     service.record_consent(subscriber, course, text, service.Origin(f"import: {source}"), now)
     db.session.flush()

@@ -85,6 +85,7 @@ PATTERNS = (
         r"verplaatst naar les \1 door de deelnemer",
     ),
     (re.compile(r"not sent: (.*)", re.DOTALL), r"niet verstuurd: \1"),
+    (re.compile(r"not confirmed within (\d+) days"), r"niet bevestigd binnen \1 dagen"),
 )
 
 
