@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.support import Translations
-from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, get_locale, refresh
 
 LANGUAGES = ("nl", "en")
 DEFAULT = "nl"
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=_request_language)
+    app.add_template_global(current_language)
 
 
 def language_for(course=None, subscriber=None, browser: str | None = None) -> str:
@@ -46,10 +47,18 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT) if has_request_context() else DEFAULT
 
 
+def speak_for(course=None, subscriber=None) -> None:
+    """Let this page speak the language of `course` and `subscriber`, for pages that learn
+    who they are for from a signed link rather than from the URL or the session."""
+    g.ecourse_audience = (course or _course_of(subscriber), subscriber)
+    refresh()  # forget a language already chosen for this request
+
+
 def _request_language() -> str:
-    if request.blueprint == "admin":
+    # Lazy strings turned into text outside a request (a command, a pass) speak Dutch.
+    if not has_request_context() or request.blueprint == "admin":
         return DEFAULT
-    course, subscriber = _course_and_learner()
+    course, subscriber = g.get("ecourse_audience") or _course_and_learner()
     browser = request.accept_languages.best_match(LANGUAGES)
     return language_for(course, subscriber, browser)
 
@@ -63,12 +72,17 @@ def _course_and_learner():
     args = request.view_args or {}
     slug = args.get("course_slug") or args.get("slug")
     subscriber = subscriber_by_public_id(session.get("learner"))
-    course = course_by_slug(slug) if slug else None
-    if course is None and subscriber is not None and subscriber.enrollments:
-        course = subscriber.enrollments[0].course
+    course = (course_by_slug(slug) if slug else None) or _course_of(subscriber)
     if course is None and subscriber is None:
         course = default_course()
     return course, subscriber
+
+
+def _course_of(subscriber):
+    """The course a learner follows (their first), whose language their pages speak."""
+    if subscriber is None or not subscriber.enrollments:
+        return None
+    return subscriber.enrollments[0].course
 
 
 @lru_cache(maxsize=8)

@@ -16,6 +16,7 @@ import frontmatter
 import yaml
 
 from ecourse.drip import parse_send_time, parse_weekdays
+from ecourse.i18n import ANY, LANGUAGES
 from ecourse.markup import split_sections
 
 MAX_SUMMARY = 150
@@ -148,6 +149,9 @@ def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> 
 
 
 def _check_course_values(course: CourseFile, problems: Problems) -> None:
+    if course.language not in (*LANGUAGES, ANY):
+        names = ", ".join((*LANGUAGES, ANY))
+        problems.add(f"language must be one of {names}, not {course.language!r}")
     try:
         parse_send_time(course.send_time)
     except ValueError as error:

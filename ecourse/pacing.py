@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ecourse import drip, ledger, planner, timeline
@@ -24,7 +25,8 @@ MAX_EXTRA_DAYS = 14
 
 
 class NotPossible(ValueError):
-    """The change does not apply in the course's current state (message in Dutch)."""
+    """The change does not apply in the course's current state. The message is lazy: it
+    speaks the language of the page that shows it (the admin's is Dutch)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) ->
     """Pause for `days` (it ends by itself) or, with None, until resumed."""
     enrollment = fresh(enrollment)
     if enrollment.status not in ("active", "paused"):
-        raise NotPossible("Alleen een lopende cursus kan pauzeren.")
+        raise NotPossible(_l("Alleen een lopende cursus kan pauzeren."))
     if enrollment.status == "paused":
         planner.end_pause(enrollment, now)  # a new pause replaces the old one from now
     until = now + timedelta(days=days) if days else None
@@ -84,7 +86,7 @@ def resume(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson | None:
     """Go on where the learner was: the rest of the course moves by the time paused."""
     enrollment = fresh(enrollment)
     if enrollment.status != "paused":
-        raise NotPossible("Deze cursus is niet gepauzeerd.")
+        raise NotPossible(_l("Deze cursus is niet gepauzeerd."))
     planner.end_pause(enrollment, now)
     lesson = planner.reschedule(enrollment, now)
     detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
@@ -95,7 +97,7 @@ def resume(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson | None:
 def set_pace(enrollment: Enrollment, extra_days: int, by: Actor, now: datetime) -> None:
     """Put `extra_days` more days between two lessons (0: the course's own pace)."""
     if not 0 <= extra_days <= MAX_EXTRA_DAYS:
-        raise NotPossible(f"Kies 0 tot en met {MAX_EXTRA_DAYS} extra dagen.")
+        raise NotPossible(_l("Kies 0 tot en met %(most)s extra dagen.", most=MAX_EXTRA_DAYS))
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
     enrollment.extra_days = extra_days
@@ -109,13 +111,13 @@ def send_next_now(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson:
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
     if enrollment.status == "paused":
-        raise NotPossible("Je cursus is gepauzeerd. Hervat hem eerst.")
+        raise NotPossible(_l("Je cursus is gepauzeerd. Hervat hem eerst."))
     statuses = planner.lesson_statuses(enrollment.id)
     if any(status in ledger.IN_FLIGHT for status in statuses.values()):
-        raise NotPossible("Je volgende les is al onderweg.")
+        raise NotPossible(_l("Je volgende les is al onderweg."))
     lesson = drip.next_lesson(enrollment.course.lessons, set(statuses))
     if lesson is None:
-        raise NotPossible("Je hebt alle lessen al gekregen.")
+        raise NotPossible(_l("Je hebt alle lessen al gekregen."))
     ledger.queue(
         key=planner.lesson_key(enrollment, lesson.id),
         kind="lesson",
@@ -156,7 +158,7 @@ def restart(enrollment: Enrollment, by: Actor, now: datetime) -> None:
     """Start the course again from its first lesson, at the next send slot."""
     lessons = enrollment.course.published_lessons
     if not lessons:
-        raise NotPossible("Deze cursus heeft (nog) geen lessen.")
+        raise NotPossible(_l("Deze cursus heeft (nog) geen lessen."))
     move_to(enrollment, lessons[0], by, now)
 
 
@@ -165,9 +167,9 @@ def set_rhythm(subscriber: Subscriber, send_time: str, zone: str, by: Actor, now
     try:
         parsed = drip.parse_send_time(send_time)
     except ValueError:
-        raise NotPossible("Kies een tijd als 07:30.") from None
+        raise NotPossible(_l("Kies een tijd als 07:30.")) from None
     if zone not in available_timezones():
-        raise NotPossible("Kies een tijdzone uit de lijst.")
+        raise NotPossible(_l("Kies een tijdzone uit de lijst."))
     enrollments = [fresh(each) for each in subscriber.enrollments]
     subscriber.send_time, subscriber.timezone = parsed.strftime("%H:%M"), zone
     for enrollment in enrollments:
@@ -177,7 +179,7 @@ def set_rhythm(subscriber: Subscriber, send_time: str, zone: str, by: Actor, now
 
 def _refuse_if_stopped(enrollment: Enrollment) -> None:
     if enrollment.status == "stopped" or enrollment.subscriber.status != "active":
-        raise NotPossible("Deze cursus loopt niet meer.")
+        raise NotPossible(_l("Deze cursus loopt niet meer."))
 
 
 def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -63,23 +64,28 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+# Lazy: each is translated when a page shows it, in that page's language.
 MESSAGES = {
-    400: "Dit verzoek konden we niet verwerken.",
-    404: "Deze pagina bestaat niet (meer).",
-    405: "Deze pagina werkt zo niet.",
-    413: "Dat is te veel in één keer.",
-    429: "Even rustig aan: je hebt dit net te vaak geprobeerd. Probeer het over een paar minuten opnieuw.",
+    400: _l("Dit verzoek konden we niet verwerken."),
+    404: _l("Deze pagina bestaat niet (meer)."),
+    405: _l("Deze pagina werkt zo niet."),
+    413: _l("Dat is te veel in één keer."),
+    429: _l(
+        "Even rustig aan: je hebt dit net te vaak geprobeerd. "
+        "Probeer het over een paar minuten opnieuw."
+    ),
 }
+SERVER_ERROR = _l("Er ging iets mis aan onze kant. Probeer het later nog eens.")
+EXPIRED_FORM = _l(
+    "Dit formulier was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."
+)
 
 
 def _http_error(error: HTTPException):
     code = error.code or 500
-    message = MESSAGES.get(code, "Er ging iets mis aan onze kant. Probeer het later nog eens.")
+    message = MESSAGES.get(code, SERVER_ERROR)
     return render_template("error.html", code=code, message=message), code
 
 
 def _csrf_error(error: CSRFError):
-    message = (
-        "Dit formulier was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."
-    )
-    return render_template("error.html", code=400, message=message), 400
+    return render_template("error.html", code=400, message=EXPIRED_FORM), 400

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -20,10 +22,16 @@ from ecourse.models import Enrollment
 from ecourse.passes import utcnow
 
 NOTE_MAX_CHARS = 5000
-# Form field -> (Progress column, how the page asks for it), for the Dutch error messages.
+# Form field -> (Progress column, what to say when its value is refused).
 TENSIONS = {
-    "voor": ("tension_before", "vóór de oefening"),
-    "na": ("tension_after", "na de oefening"),
+    "voor": (
+        "tension_before",
+        _l("Kies voor je spanning vóór de oefening een heel getal van 0 tot en met 10."),
+    ),
+    "na": (
+        "tension_after",
+        _l("Kies voor je spanning na de oefening een heel getal van 0 tot en met 10."),
+    ),
 }
 PARTS = ("voor", "na")
 
@@ -48,19 +56,23 @@ def parse_checkin(form: MultiDict) -> tuple[dict[str, int | str | None], list[st
     """
     changes: dict[str, int | str | None] = {}
     errors = []
-    for field, (column, moment) in TENSIONS.items():
+    for field, (column, refused) in TENSIONS.items():
         if field not in form:
             continue
         try:
             changes[column] = _tension(form.getlist(field))
         except ValueError:
-            errors.append(f"Kies voor je spanning {moment} een heel getal van 0 tot en met 10.")
+            errors.append(str(refused))
     if "notitie" in form:
         note = form["notitie"].replace("\r\n", "\n").strip()
         if len(note) > NOTE_MAX_CHARS:
             errors.append(
-                f"Je notitie is {len(note)} tekens lang; er passen er {NOTE_MAX_CHARS} in. "
-                "Maak hem wat korter, dan bewaren we hem graag."
+                _(
+                    "Je notitie is %(length)s tekens lang; er passen er %(most)s in. "
+                    "Maak hem wat korter, dan bewaren we hem graag.",
+                    length=len(note),
+                    most=NOTE_MAX_CHARS,
+                )
             )
         else:
             changes["note"] = note
@@ -124,11 +136,11 @@ def my_checkins(enrollment: Enrollment | None) -> MyCheckins | None:
 
 def _chart(rows: list[CheckinRow]) -> Markup:
     return charts.before_after_chart(
-        [(f"Les {row.number}", row.before, row.after) for row in rows],
-        title="Jouw spanning per les, vóór en na de oefening",
-        description=(
+        [(_("Les %(number)s", number=row.number), row.before, row.after) for row in rows],
+        title=_("Jouw spanning per les, vóór en na de oefening"),
+        description=_(
             "Per les twee staven op een schaal van 0 (helemaal ontspannen) tot 10 (heel gespannen):"
             " vóór de oefening (effen) en erna (gearceerd). De getallen staan ook in de tabel."
         ),
-        legend=("Vóór", "Na"),
+        legend=(_("Vóór"), _("Na")),
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from ecourse import tokens
+from ecourse import i18n, tokens
 from ecourse.db import db
 from ecourse.learn import bp, service
 from ecourse.models import Course, Subscriber
@@ -36,6 +37,7 @@ def _from_token(token: str) -> Leaving | None:
     if subscriber is None:
         return None
     course = db.session.get(Course, course_id) if course_id else None
+    i18n.speak_for(course, subscriber)  # the link names them; the session may not
     return Leaving(subscriber, course)
 
 
@@ -72,8 +74,13 @@ def one_click(token: str):
     """RFC 8058: a POST from the mail client stops this course at once; a GET never does."""
     leaving = _from_token(token)
     if leaving is None:
-        return "Deze afmeldlink is ongeldig.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return _plain(_("Deze afmeldlink is ongeldig."), 400)
     if request.method == "GET":
         return redirect(url_for("learn.unsubscribe", token=token))
     _stop_course(leaving)
-    return "Je bent afgemeld.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return _plain(_("Je bent afgemeld."), 200)
+
+
+def _plain(text: str, status: int):
+    """An answer for a mail client rather than a person: one line of plain text."""
+    return f"{text}\n", status, {"Content-Type": "text/plain; charset=utf-8"}

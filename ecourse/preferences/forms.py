@@ -1,14 +1,20 @@
-"""The forms on the preferences page (Flask-WTF: each with its CSRF token)."""
+"""The forms on the preferences page (Flask-WTF: each with its CSRF token).
+
+Labels, choices and messages are lazy, so each form speaks the language of the page it is on.
+"""
 
 from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Regexp
 
+from ecourse.i18n import LANGUAGES
 from ecourse.pacing import MAX_EXTRA_DAYS
 
 # The zones most learners of a Dutch academy live in come first; every zone is allowed.
@@ -40,23 +46,23 @@ class StepForm(FlaskForm):
 
 class PauseForm(StepForm):
     days = RadioField(
-        "Hoe lang wil je pauzeren?",
+        _l("Hoe lang wil je pauzeren?"),
         choices=[
-            SelectChoice("7", "Eén week"),
-            SelectChoice("14", "Twee weken"),
-            SelectChoice("0", "Tot ik zelf hervat"),
+            SelectChoice("7", _l("Eén week")),
+            SelectChoice("14", _l("Twee weken")),
+            SelectChoice("0", _l("Tot ik zelf hervat")),
         ],
         default="7",
-        validators=[DataRequired("Kies hoe lang je wilt pauzeren.")],
+        validators=[DataRequired(_l("Kies hoe lang je wilt pauzeren."))],
     )
 
 
 class PaceForm(StepForm):
     extra_days = SelectField(
-        "Extra dagen tussen twee lessen",
-        choices=[SelectChoice("0", "Geen: het gewone tempo")]
+        _l("Extra dagen tussen twee lessen"),
+        choices=[SelectChoice("0", _l("Geen: het gewone tempo"))]
         + [
-            SelectChoice(str(n), f"{n} dag{'en' if n > 1 else ''} extra")
+            SelectChoice(str(n), lazy_ngettext("%(num)s dag extra", "%(num)s dagen extra", n))
             for n in (1, 2, 3, 5, 7, 14)
         ],
         default="0",
@@ -69,11 +75,11 @@ class PaceForm(StepForm):
 
 class RhythmForm(StepForm):
     send_time = StringField(
-        "Hoe laat wil je je lessen krijgen?",
-        validators=[Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message="Kies een tijd als 07:30.")],
+        _l("Hoe laat wil je je lessen krijgen?"),
+        validators=[Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Kies een tijd als 07:30."))],
         render_kw={"type": "time", "step": "60"},
     )
-    timezone = SelectField("In welke tijdzone?", choices=zone_choices)
+    timezone = SelectField(_l("In welke tijdzone?"), choices=zone_choices)
 
 
 class ChangeForm(StepForm):
@@ -82,6 +88,20 @@ class ChangeForm(StepForm):
 
 class DeleteForm(FlaskForm):
     confirm = BooleanField(
-        "Ja, wis al mijn gegevens. Ik krijg daarna geen lessen meer.",
-        validators=[DataRequired("Vink aan dat je alles wilt laten wissen.")],
+        _l("Ja, wis al mijn gegevens. Ik krijg daarna geen lessen meer."),
+        validators=[DataRequired(_l("Vink aan dat je alles wilt laten wissen."))],
+    )
+
+
+# Each language named in itself: someone who cannot read the page still finds their own.
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+class LanguageForm(FlaskForm):
+    """For a course open to every language: which one the learner's pages and emails speak."""
+
+    language = RadioField(
+        _l("In welke taal wil je je pagina's en e-mails lezen?"),
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        validators=[DataRequired(_l("Kies een taal."))],
     )

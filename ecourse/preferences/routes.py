@@ -8,9 +8,12 @@ transaction, reads the new dates of the coming lessons, and rolls everything bac
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from sqlalchemy import select
 
-from ecourse import pacing, tokens
+from ecourse import i18n, pacing, tokens
 from ecourse.db import db
 from ecourse.learn import service as learners
 from ecourse.models import Course, Enrollment
@@ -67,9 +70,22 @@ def _page(subscriber, proposal=None, status: int = 200):
         change_form=forms.ChangeForm(),
         rhythm_form=rhythm,
         delete_form=forms.DeleteForm(),
+        language_form=_language_form(subscriber),
         proposal=proposal,
         zone=subscriber.timezone or _course_zone(subscriber),
     ), status
+
+
+def _chooses_language(subscriber) -> bool:
+    """Whether a course of theirs leaves the language to them (a Dutch or English course
+    speaks its own, whatever they would choose)."""
+    return any(e.course.language == i18n.ANY for e in _live(subscriber.enrollments))
+
+
+def _language_form(subscriber) -> forms.LanguageForm | None:
+    if not _chooses_language(subscriber):
+        return None
+    return forms.LanguageForm(language=i18n.current_language())
 
 
 def _live(enrollments) -> list[Enrollment]:
@@ -115,12 +131,12 @@ CHANGES = {
     "opnieuw": (forms.ChangeForm, _restart),
 }
 TITLES = {
-    "pauzeren": "Pauzeren",
-    "hervatten": "Hervatten",
-    "tempo": "Een rustiger tempo",
-    "nu": "De volgende les nu",
-    "opnieuw": "Opnieuw beginnen",
-    "tijd": "Tijdstip en tijdzone",
+    "pauzeren": _l("Pauzeren"),
+    "hervatten": _l("Hervatten"),
+    "tempo": _l("Een rustiger tempo"),
+    "nu": _l("De volgende les nu"),
+    "opnieuw": _l("Opnieuw beginnen"),
+    "tijd": _l("Tijdstip en tijdzone"),
 }
 
 
@@ -171,7 +187,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
         apply(now)
     except pacing.NotPossible as refused:
         db.session.rollback()
-        flash(str(refused), "error")
+        flash(str(refused), "error")  # the session keeps text, not a lazy string
         return _page(subscriber, status=400)
     if form.step.data != "save":
         proposal = _proposal(subscriber, change, form, now)
@@ -179,7 +195,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
         return _page(subscriber, proposal=proposal)
     db.session.commit()
     wake()  # "next lesson now" should leave within seconds
-    flash(f"Opgeslagen: {TITLES[change].lower()}.", "done")
+    flash(_("Opgeslagen: %(change)s.", change=str(TITLES[change]).lower()), "done")
     return redirect(url_for("preferences.page") + "#je-lessen")
 
 
@@ -197,5 +213,27 @@ def _proposal(subscriber, change: str, form, now) -> dict:
 
 def _first_error(form) -> str:
     for errors in form.errors.values():
-        return errors[0]
-    return "Dit formulier kon niet worden verwerkt."
+        return str(errors[0])
+    return _("Dit formulier kon niet worden verwerkt.")
+
+
+@bp.post("/taal")
+def change_language():
+    """The learner's own language, for courses that leave it to them; saved at once, since
+    no date changes."""
+    subscriber = current_learner()
+    if subscriber is None:
+        return render_template("preferences/need_link.html"), 403
+    if not _chooses_language(subscriber):
+        abort(404)
+    form = forms.LanguageForm()
+    if not form.validate_on_submit():
+        flash(_first_error(form), "error")
+        return _page(subscriber, status=400)
+    now = utcnow()
+    subscriber.language = form.language.data
+    pacing.record(subscriber, "language", form.language.data, pacing.LEARNER, now)
+    db.session.commit()
+    refresh()  # the confirmation below already speaks the new language
+    flash(_("Opgeslagen: je taal."), "done")
+    return redirect(url_for("preferences.page") + "#taal")

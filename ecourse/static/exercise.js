@@ -5,6 +5,8 @@
 // sets the timer back. The clock updates every second but is no live region: only
 // starting, pausing and the end are announced, so a screen reader is not talked over.
 // Time is measured against Date.now(), so a tab in the background does not drift.
+// Every word shown comes from the timer's data-* attributes, which the page fills in its own
+// language: a script cannot ask the server's catalog.
 (function () {
   "use strict";
 
@@ -19,14 +21,16 @@
   var reset = root.querySelector("[data-timer-reset]");
   var status = root.querySelector("[data-timer-status]");
 
+  function text(name) {
+    return root.getAttribute("data-" + name) || "";
+  }
+
   var LABELS = {
-    idle: "Start de timer",
-    running: "Pauzeer",
-    paused: "Ga verder",
-    ended: "Nog een keer",
+    idle: text("label-idle"),
+    running: text("label-running"),
+    paused: text("label-paused"),
+    ended: text("label-ended"),
   };
-  var END_MESSAGE =
-    "De tijd is om. Blijf gerust nog even zitten en kom in je eigen tempo terug.";
 
   var state = "idle";
   var remaining = total; // milliseconds left while not running
@@ -48,13 +52,23 @@
     var minutes = Math.floor(seconds / 60);
     var rest = seconds % 60;
     var parts = [];
-    if (minutes) parts.push(minutes + (minutes === 1 ? " minuut" : " minuten"));
-    if (rest || !minutes) parts.push(rest + (rest === 1 ? " seconde" : " seconden"));
-    return parts.join(" en ");
+    if (minutes) parts.push(counted(minutes, "minute"));
+    if (rest || !minutes) parts.push(counted(rest, "second"));
+    return parts.join(" " + text("and") + " ");
   }
 
-  function announce(text) {
-    status.textContent = text;
+  // "1 minuut", "3 minuten": the page gives both forms, with {n} where the number goes.
+  function counted(n, unit) {
+    return text(unit + (n === 1 ? "-one" : "-other")).replace("{n}", String(n));
+  }
+
+  // A sentence from the page with the time left in place of {time}.
+  function saying(name, ms) {
+    return text("say-" + name).replace("{time}", spoken(ms));
+  }
+
+  function announce(message) {
+    status.textContent = message;
   }
 
   function draw() {
@@ -84,7 +98,7 @@
     endsAt = Date.now() + remaining;
     state = "running";
     ticker = window.setInterval(tick, 250);
-    announce("De timer loopt. Nog " + spoken(remaining) + ".");
+    announce(saying("running", remaining));
     draw();
   }
 
@@ -92,7 +106,7 @@
     remaining = left();
     stopTicking();
     state = "paused";
-    announce("Gepauzeerd. Nog " + spoken(remaining) + ". Ga verder wanneer je wilt.");
+    announce(saying("paused", remaining));
     draw();
   }
 
@@ -100,7 +114,7 @@
     stopTicking();
     remaining = 0;
     state = "ended";
-    announce(END_MESSAGE);
+    announce(text("say-ended"));
     draw();
   }
 
