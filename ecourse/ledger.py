@@ -213,20 +213,18 @@ def _give_up_poison(ids: list[int], now: datetime) -> None:
 
 def cancel_queued_lessons(enrollment_id: int, reason: str) -> int:
     """Cancel the queued lessons of one enrollment (paused, stopped, moved)."""
-    result = db.session.execute(
-        update(Delivery)
-        .where(Delivery.enrollment_id == enrollment_id, Delivery.status == "queued")
-        .values(status="cancelled", last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    return _cancel_queued(Delivery.enrollment_id == enrollment_id, reason)
 
 
 def cancel_queued(subscriber_id: int, reason: str) -> int:
     """Cancel every delivery of a subscriber that has not been handed to a relay yet."""
+    return _cancel_queued(Delivery.subscriber_id == subscriber_id, reason)
+
+
+def _cancel_queued(whose, reason: str) -> int:
     result = db.session.execute(
         update(Delivery)
-        .where(Delivery.subscriber_id == subscriber_id, Delivery.status == "queued")
+        .where(whose, Delivery.status == "queued")
         .values(status="cancelled", last_error=reason)
         .execution_options(synchronize_session=False)
     )
