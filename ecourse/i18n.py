@@ -11,6 +11,8 @@ Source strings are the Dutch text itself; `ecourse/translations/en` holds the En
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,7 +56,35 @@ def speak_for(course=None, subscriber=None) -> None:
     refresh()  # forget a language already chosen for this request
 
 
+def remember_course(course) -> None:
+    """Let the next pages of this visitor (check your email, a page not found) speak the
+    language of the course they are signing up for, before they have a session as learner."""
+    if session.get("course") != course.slug:
+        session["course"] = course.slug
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Render a part in `language`, whatever the page speaks (the admin's copy of the sign-up
+    snippet is in the course's language). Kept on `g`, so other requests are untouched."""
+    before = g.get("ecourse_language")
+    g.ecourse_language = language
+    refresh()
+    try:
+        yield
+    finally:
+        g.ecourse_language = before
+        refresh()
+
+
+def page_language(course) -> str:
+    """The language a course's own pages speak for a visitor nobody knows yet."""
+    return language_for(course, browser=current_language())
+
+
 def _request_language() -> str:
+    if g.get("ecourse_language"):
+        return g.ecourse_language
     # Lazy strings turned into text outside a request (a command, a pass) speak Dutch.
     if not has_request_context() or request.blueprint == "admin":
         return DEFAULT
@@ -74,7 +104,8 @@ def _course_and_learner():
     subscriber = subscriber_by_public_id(session.get("learner"))
     course = (course_by_slug(slug) if slug else None) or _course_of(subscriber)
     if course is None and subscriber is None:
-        course = default_course()
+        remembered = session.get("course")
+        course = (course_by_slug(remembered) if remembered else None) or default_course()
     return course, subscriber
 
 

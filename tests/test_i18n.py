@@ -18,11 +18,12 @@ from sqlalchemy import select
 from ecourse import lessonfiles
 from ecourse.catalog import import_path
 from ecourse.db import db
-from ecourse.models import AdminEvent, Subscriber
+from ecourse.embed.snippet import snippet_for
+from ecourse.models import AdminEvent, Consent, Subscriber
 from ecourse.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import CourseWriter, enrolled, the_course
-from tests.web import csrf_token, link_in
+from tests.web import csrf_token, link_in, post_form
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "ecourse" / "translations"
@@ -44,6 +45,7 @@ DUTCH = (
     "Naar je lessen",
     "Alleen voor jou",
 )
+ACADEMY = "https://academie.nl"
 ENGLISH_DAY = re.compile(r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d")
 DUTCH_DAY = re.compile(r"(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag) \d")
 
@@ -51,6 +53,12 @@ DUTCH_DAY = re.compile(r"(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zo
 def assert_english(text: str) -> None:
     found = [word for word in DUTCH if word in text]
     assert not found, f"Dutch on an English page or email: {found}"
+
+
+@pytest.fixture
+def settings(settings):
+    """The academy's site may embed the sign-up form and call the API."""
+    return settings | {"EMBED_ORIGINS": ACADEMY}
 
 
 # --- The catalog -------------------------------------------------------------------------
@@ -306,6 +314,55 @@ def test_a_missing_page_is_english_for_a_learner_of_an_english_course(client, en
     assert "Something went wrong" in response.text and "Dat lukte niet" not in response.text
 
 
+def test_signing_up_for_an_english_course_is_english_from_form_to_welcome(
+    english_course, client, outbox
+):
+    landing = client.get("/c/welcome").text
+    assert '<html lang="en">' in landing and "Send me the first lesson" in landing
+    assert "Yes, send me the free e-course ‘Breathing room’: 3 lessons by email" in landing
+    assert (
+        "Your email address" in landing and "Your first name (you can leave this empty)" in landing
+    )
+    refused = post_form(client, "/c/welcome", {"email": "", "consent": "y"})
+    assert refused.status_code == 400 and "Please fill in your email address." in refused.text
+    assert "Something is still missing:" in refused.text
+    sent = post_form(client, "/c/welcome", {"email": "emma@example.org", "consent": "y"})
+    assert sent.status_code == 302
+    check = client.get(sent.location).text  # no learner yet: the course signed up for speaks
+    assert '<html lang="en">' in check and "<h1>Check your inbox</h1>" in check
+    consent = db.session.scalar(select(Consent))
+    assert consent.text.startswith("Yes, send me the free e-course ‘Breathing room’")
+    run_pass(datetime.now(UTC))
+    confirm_url = link_in(outbox[0].text, "/bevestig/").replace(BASE_URL, "")
+    fresh = client.application.test_client()  # the email opened in another browser
+    confirm = fresh.get(confirm_url).text
+    assert '<html lang="en">' in confirm and "Yes, sign me up" in confirm
+    welcome = fresh.post(confirm_url, data={"csrf_token": csrf_token(confirm)}).text
+    assert "<h1>Welcome!</h1>" in welcome and "on its way to emma@example.org" in welcome
+    for page in (landing, refused.text, check, confirm, welcome):
+        assert_english(page)
+
+
+def test_the_embedded_form_and_the_api_speak_the_course_language(english_course, client):
+    snippet = snippet_for(the_course("welcome"))  # as the (Dutch) admin page offers it
+    assert 'lang="en"' in snippet and ">Send me the first lesson</button>" in snippet
+    assert "Yes, send me the free e-course ‘Breathing room’" in snippet
+    assert_english(snippet)
+    elsewhere = {"Origin": "https://elders.example"}
+    refused = client.post("/aanmelden/welcome", data={}, headers=elsewhere)
+    assert refused.status_code == 403 and "Signing up didn't work this way" in refused.text
+    answer = client.post(
+        "/api/v1/signups",
+        json={"course": "welcome", "email": "not an address", "consent": True, "elapsed_ms": 5000},
+        headers={"Origin": ACADEMY},
+    )
+    assert answer.status_code == 400
+    assert answer.json == {
+        "error": "This email address isn't quite right. Could you check it once more?",
+        "field": "email",
+    }
+
+
 # --- A course open to every language -------------------------------------------------------
 
 
@@ -349,6 +406,17 @@ def test_a_learner_of_an_open_course_chooses_english_and_their_emails_follow(
     lesson = next(m for m in outbox if "Shoulders" in m.subject)
     assert lesson.subject == "Lesson 2: Shoulders"
     assert_english(lesson.subject + lesson.text + lesson.html)
+
+
+def test_signing_up_for_an_open_course_keeps_the_browser_language(open_course, client, outbox):
+    english = {"Accept-Language": "en"}
+    page = client.get("/c/world", headers=english)
+    assert '<html lang="en">' in page.text and "Send me the first lesson" in page.text
+    data = {"csrf_token": csrf_token(page.text), "email": "sam@example.org", "consent": "y"}
+    assert client.post("/c/world", data=data, headers=english).status_code == 302
+    assert db.session.scalar(select(Subscriber.language)) == "en"
+    run_pass(datetime.now(UTC))
+    assert outbox[0].subject == "Confirm your sign-up for Breathing room"
 
 
 def test_the_language_choice_is_only_for_courses_that_leave_it_open(client, english_learner):

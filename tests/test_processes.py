@@ -161,6 +161,7 @@ def test_wheel_carries_lessons_templates_and_migrations(wheel):
         "ecourse/_bundled/migrations/versions/0001_initial_schema.py",
         "ecourse/templates/learn/lesson.html",
         "ecourse/static/style.css",
+        "ecourse/translations/en/LC_MESSAGES/messages.mo",  # compiled and committed
     }
     assert expected <= names, expected - names
     assert any(

@@ -1,8 +1,8 @@
 """POST /api/v1/signups: sign-up by JSON, for the academy's own pages and scripts.
 
 The answer never tells whether an address is known: every sign-up that is accepted or
-quietly dropped (honeypot, time trap) gets the same 202. Invalid input gets 400 with the
-visitor-ready Dutch message and the field it is about. Browsers may call it from the
+quietly dropped (honeypot, time trap) gets the same 202. Invalid input gets 400 with a
+visitor-ready message, in the course's language, and the field it is about. Browsers may call it from the
 sites in `EMBED_ORIGINS` (CORS); a request naming another origin gets 403. See
 docs/embedding.md for examples.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from ecourse import web
+from ecourse import i18n, web
 from ecourse.embed import api, origins
 from ecourse.passes import utcnow, wake
 from ecourse.planner import course_by_slug, default_course
@@ -37,23 +38,23 @@ class ApiError(Exception):
 
 @api.errorhandler(ApiError)
 def _api_error(error: ApiError):
-    return jsonify(error=error.message, field=error.field), error.status
+    return jsonify(error=str(error.message), field=error.field), error.status
 
 
 @api.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     """Rate limits (429), too large (413) and the like, in JSON like every other answer."""
     code = error.code or 500
-    message = web.MESSAGES.get(code, "Er ging iets mis aan onze kant. Probeer het later nog eens.")
+    message = web.MESSAGES.get(code, web.SERVER_ERROR)
     return jsonify(error=str(message), field=None), code  # str: the message may be lazy
 
 
 @api.before_request
 def _only_from_allowed_sites():
     if not origins.allowed():
-        raise ApiError(403, "Aanmelden via de API staat uit: er is geen website toegestaan.")
+        raise ApiError(403, _("Aanmelden via de API staat uit: er is geen website toegestaan."))
     if "Origin" in request.headers and not origins.is_allowed(origins.request_origin()):
-        raise ApiError(403, "Deze website mag hier geen aanmeldingen sturen.")
+        raise ApiError(403, _("Deze website mag hier geen aanmeldingen sturen."))
 
 
 @api.after_request
@@ -78,6 +79,7 @@ def create_signup():
     if payload.get("website"):  # the honeypot
         return _accepted()
     course = _course(payload.get("course"))
+    i18n.speak_for(course)  # from here on, answers and the consent speak the course's language
     address = _address(payload)
     _check_other_fields(payload)
     if not timetrap.elapsed_passed(payload["elapsed_ms"]):
@@ -100,20 +102,20 @@ def _accepted():
 
 def _payload() -> dict[str, Any]:
     if not request.is_json:
-        raise ApiError(415, "Stuur de aanmelding als JSON (Content-Type: application/json).")
+        raise ApiError(415, _("Stuur de aanmelding als JSON (Content-Type: application/json)."))
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ApiError(400, "Dit is geen geldig JSON-object.")
+        raise ApiError(400, _("Dit is geen geldig JSON-object."))
     for name in TEXT_FIELDS:
         if not isinstance(payload.get(name, ""), str):
-            raise ApiError(400, f"{name} hoort tekst te zijn.", name)
+            raise ApiError(400, _("%(field)s hoort tekst te zijn.", field=name), name)
     return payload
 
 
 def _course(slug: str | None):
     course = course_by_slug(slug) if slug else default_course()
     if course is None:
-        raise ApiError(400, "Deze cursus bestaat niet.", "course")
+        raise ApiError(400, _("Deze cursus bestaat niet."), "course")
     return course
 
 
@@ -136,6 +138,9 @@ def _check_other_fields(payload: dict[str, Any]) -> None:
     if type(elapsed) is not int or elapsed < 0:  # bool is an int too, and not a duration
         raise ApiError(
             400,
-            "elapsed_ms hoort het aantal milliseconden te zijn dat het formulier open stond.",
+            _(
+                "%(field)s hoort het aantal milliseconden te zijn dat het formulier open stond.",
+                field="elapsed_ms",
+            ),
             "elapsed_ms",
         )

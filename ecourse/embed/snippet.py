@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ecourse import links
+from ecourse import i18n, links
 from ecourse.models import Course
 from ecourse.signup import service
 
 
 def snippet_for(course: Course) -> str:
-    return render_template(
-        "embed/snippet.html",
-        course=course,
-        action=links.external_url("embed.form", slug=course.slug),
-        prefix=f"ecourse-{course.slug}",
-        consent=service.consent_text(course),
-        version=service.consent_version(course),
-    ).strip()
+    """The snippet in the language of the course's sign-up page, even on the (Dutch) admin
+    page that offers it for copying."""
+    language = i18n.page_language(course)
+    with i18n.speaking(language):
+        return render_template(
+            "embed/snippet.html",
+            course=course,
+            language=language,
+            action=links.external_url("embed.form", slug=course.slug),
+            prefix=f"ecourse-{course.slug}",
+            consent=service.consent_text(course, language),
+            version=service.consent_version(course, language),
+        ).strip()

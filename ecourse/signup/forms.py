@@ -1,23 +1,27 @@
-"""The sign-up and confirmation forms (Flask-WTF: CSRF token included)."""
+"""The sign-up and confirmation forms (Flask-WTF: CSRF token included).
+
+Labels and messages are lazy, so each speaks the language of the page or answer it is in.
+"""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 # The words a visitor reads when a field is not right; the JSON API answers with them too.
 MESSAGES = {
-    "email": "Vul je e-mailadres in.",
-    "email_length": "Dit e-mailadres is te lang. Kijk het nog even na?",
-    "first_name": "Een voornaam van hoogstens 100 tekens, graag.",
-    "consent": "Vink aan dat je de lessen wilt ontvangen.",
+    "email": _l("Vul je e-mailadres in."),
+    "email_length": _l("Dit e-mailadres is te lang. Kijk het nog even na?"),
+    "first_name": _l("Een voornaam van hoogstens 100 tekens, graag."),
+    "consent": _l("Vink aan dat je de lessen wilt ontvangen."),
 }
 
 
 class SignupForm(FlaskForm):
     email = EmailField(
-        "Je e-mailadres",
+        _l("Je e-mailadres"),
         validators=[
             DataRequired(MESSAGES["email"]),
             Length(max=320, message=MESSAGES["email_length"]),
@@ -25,13 +29,15 @@ class SignupForm(FlaskForm):
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     first_name = StringField(
-        "Je voornaam (mag je leeg laten)",
+        _l("Je voornaam (mag je leeg laten)"),
         validators=[Length(max=100, message=MESSAGES["first_name"])],
         render_kw={"autocomplete": "given-name"},
     )
     consent = BooleanField(validators=[DataRequired(MESSAGES["consent"])])
     # A field people never see; bots that fill in everything fill in this one too.
-    website = StringField("Laat dit veld leeg", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(
+        _l("Laat dit veld leeg"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
     timezone = HiddenField()
     # When the form was shown, signed (see `timetrap`): a form sent back faster is a bot's.
     rendered = HiddenField()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
-from ecourse import tokens
+from ecourse import i18n, tokens
+from ecourse.db import db
+from ecourse.models import Course
 from ecourse.passes import utcnow, wake
 from ecourse.planner import course_by_slug, default_course
 from ecourse.signup import bp, service, timetrap
@@ -28,6 +30,7 @@ def landing(slug: str | None = None):
     course = course_by_slug(slug) if slug else default_course()
     if course is None:
         abort(404)
+    i18n.remember_course(course)
     form = SignupForm()
     if form.validate_on_submit():
         # The honeypot and the time trap: answer as if all went well, do nothing.
@@ -51,7 +54,7 @@ def register_form(course, form: SignupForm, source_url: str = "") -> bool:
             utcnow(),
         )
     except service.InvalidAddress as error:
-        form.email.errors.append(str(error))
+        form.email.errors.append(str(error))  # text: the reason is lazy
         return False
     wake()
     return True
@@ -78,6 +81,7 @@ def sign_up_origin(source_url: str = "") -> service.Origin:
         source_url=source_url or request.url,
         ip_address=request.remote_addr or "",
         user_agent=request.headers.get("User-Agent", ""),
+        language=i18n.current_language(),
     )
 
 
@@ -94,6 +98,7 @@ def confirm(token: str):
         return render_template("signup/confirm_invalid.html", expired=error.expired), 400
     if subscriber.status == "erased":  # forgotten meanwhile: this link leads nowhere now
         return render_template("signup/confirm_invalid.html", expired=True), 400
+    i18n.speak_for(_signed_up_for(subscriber), subscriber)
     form = ConfirmForm()
     if subscriber.status == "pending" and not form.validate_on_submit():
         return render_template("signup/confirm.html", form=form)
@@ -102,3 +107,9 @@ def confirm(token: str):
     session.permanent = True
     session["learner"] = subscriber.public_id
     return render_template("signup/confirmed.html", subscriber=subscriber)
+
+
+def _signed_up_for(subscriber):
+    """The course of their latest sign-up: the one this confirmation link is about."""
+    consent = subscriber.consents[-1] if subscriber.consents else None
+    return db.session.get(Course, consent.course_id) if consent else None

@@ -10,16 +10,18 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import drip, ledger, tokens
+from ecourse import drip, i18n, ledger, tokens
 from ecourse.db import db
 from ecourse.models import Consent, Course, Delivery, Enrollment, Subscriber
 
 
 class InvalidAddress(ValueError):
-    """The address cannot receive mail; the message says why, in Dutch."""
+    """The address cannot receive mail; the message says why, in the language of the page
+    that shows it (lazy)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Origin:
     source_url: str = ""
     ip_address: str = ""
     user_agent: str = ""
+    # The language of the page signed up on: a course open to every language keeps it as
+    # the learner's own, so the confirmation email speaks it too.
+    language: str = ""
 
 
 def normalise_address(address: str) -> str:
@@ -38,10 +43,15 @@ def normalise_address(address: str) -> str:
     try:
         checked = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError:
-        raise InvalidAddress("Dit e-mailadres klopt niet helemaal. Kijk het nog even na?") from None
+        raise InvalidAddress(
+            _l("Dit e-mailadres klopt niet helemaal. Kijk het nog even na?")
+        ) from None
     if checked.ascii_email is None:
         raise InvalidAddress(
-            "Dit e-mailadres bevat tekens die we helaas niet kunnen versturen. Heb je een ander adres?"
+            _l(
+                "Dit e-mailadres bevat tekens die we helaas niet kunnen versturen. "
+                "Heb je een ander adres?"
+            )
         )
     return checked.ascii_email.lower()
 
@@ -54,19 +64,28 @@ def clean_name(name: str) -> str:
     return " ".join(kept.split())[:100]
 
 
-def consent_version(course: Course) -> str:
+def consent_version(course: Course, language: str | None = None) -> str:
     """A short fingerprint of the consent text, carried by the embedded form: a form pasted
     before the text changed (a lesson added) is told apart from a current one."""
-    return hashlib.sha256(consent_text(course).encode()).hexdigest()[:16]
+    return hashlib.sha256(consent_text(course, language).encode()).hexdigest()[:16]
 
 
-def consent_text(course: Course) -> str:
+def consent_text(course: Course, language: str | None = None) -> str:
+    """What a person agrees to by signing up, word for word, in the language of the course's
+    sign-up page: the course's own, or for a course open to every language, this page's.
+    Explicit rather than the request's, so the admin's (Dutch) pages show it as visitors do."""
+    language = language or i18n.page_language(course)
     count = len(course.published_lessons)
-    return (
-        f"Ja, stuur mij de gratis e-cursus ‘{course.title}’: {count} lessen per e-mail, "
+    text = i18n.translations(language).ngettext(
+        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s les per e-mail, "
         "één les om de paar dagen, en de e-mails die daarbij horen. "
-        "Afmelden kan altijd, met één klik onderaan elke e-mail."
+        "Afmelden kan altijd, met één klik onderaan elke e-mail.",
+        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s lessen per e-mail, "
+        "één les om de paar dagen, en de e-mails die daarbij horen. "
+        "Afmelden kan altijd, met één klik onderaan elke e-mail.",
+        count,
     )
+    return text % {"title": course.title, "num": count}
 
 
 def register(
@@ -96,6 +115,8 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
     subscriber.status = "pending"
     subscriber.first_name = first_name or subscriber.first_name
     subscriber.timezone = timezone if timezone in available_timezones() else subscriber.timezone
+    if course.language == i18n.ANY and origin.language in i18n.LANGUAGES:
+        subscriber.language = subscriber.language or origin.language
     record_consent(subscriber, course, consent_text(course), origin, now)
     db.session.flush()
     queue_confirmation(subscriber, now)
