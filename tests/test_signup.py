@@ -170,6 +170,15 @@ def test_expired_confirmation_link_says_so(app, client, outbox):
     assert page.status_code == 400 and "verlopen" in page.text
 
 
+def test_the_expired_page_names_the_configured_validity(app):
+    from flask import render_template
+
+    app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"] = 3
+    with app.test_request_context("/bevestig/x"):
+        page = render_template("signup/confirm_invalid.html", expired=True)
+    assert "Een bevestigingslink is 3 dagen geldig." in page
+
+
 def test_forged_confirmation_link_is_refused(client):
     page = client.get("/bevestig/eyJhbGciOi.forged.token")
     assert page.status_code == 400 and "werkt niet" in page.text
