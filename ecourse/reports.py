@@ -46,7 +46,8 @@ def _print_changes(subscriber: Subscriber, echo: Callable[[str], None]) -> None:
     ).all()
     if not events:
         return
-    zone = subscriber.timezone or "UTC"
+    courses = [enrollment.course for enrollment in subscriber.enrollments]
+    zone = subscriber.timezone or (courses[0].timezone if courses else "UTC")
     echo("changes:")
     for event in events:
         when = format_local(event.at, zone, with_time=True, with_year=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -100,6 +101,9 @@ def test_the_cli_timeline_lists_the_learners_changes(client, learner, settings, 
     result = CliRunner().invoke(main, ["timeline", "eigen@example.org"])
     assert "changes:" in result.output
     assert "pace        by learner: 3 extra dag(en) tussen de lessen" in result.output
+    event = db.session.scalar(select(AdminEvent))
+    local = event.at.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
+    assert f"{local}  pace" in result.output  # in the course's zone, like the lessons
 
 
 def test_next_lesson_now_arrives_within_the_same_pass(client, learner, outbox):
