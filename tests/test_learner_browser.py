@@ -93,7 +93,9 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     assert page.get_by_text("Opgeslagen: hervatten.").is_visible()
     page.get_by_label("Extra dagen tussen twee lessen").select_option("2")
     page.locator("#tempo").locator("..").get_by_role("button").click()
-    assert page.get_by_role("heading", name="Een rustiger tempo: zo worden je lessen dan").is_visible()
+    assert page.get_by_role(
+        "heading", name="Een rustiger tempo: zo worden je lessen dan"
+    ).is_visible()
     page.get_by_role("button", name="Ja, zo opslaan").click()
     assert page.get_by_text("met 2 extra dagen tussen twee lessen").is_visible()
     journey.check("slower")
