@@ -26,8 +26,8 @@ from ecourse.models import Delivery, DeliveryAttempt
 
 IN_FLIGHT = ("queued", "sending")
 RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
-# A message whose worker stopped this many times while handling it is given up: it is
-# probably what stops the worker (a "poison" message), and would otherwise come back forever.
+# From this many takeovers on, a takeover counts as a failed attempt (see
+# `_back_off_repeated_takeovers`), so a message that stops its worker does not come back forever.
 MAX_TAKEOVERS = 5
 
 
@@ -127,7 +127,7 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
         due = and_(Delivery.status == "queued", Delivery.send_after <= now)
         _take(due, limit - len(reclaimed), token, lease_until, counts_as_attempt=True)
     _note_reclaimed(reclaimed, now)
-    _give_up_poison(reclaimed, now)
+    _back_off_repeated_takeovers(reclaimed, now)
     db.session.commit()
     query = (
         select(Delivery)
@@ -184,8 +184,14 @@ def _note_reclaimed(ids: list[int], now: datetime) -> None:
     )
 
 
-def _give_up_poison(ids: list[int], now: datetime) -> None:
-    """Fail the rows taken over `MAX_TAKEOVERS` times; their courses go on without them."""
+def _back_off_repeated_takeovers(ids: list[int], now: datetime) -> None:
+    """From its `MAX_TAKEOVERS`-th takeover on, a row's takeover counts as a failed attempt.
+
+    Such a row may be what stops its worker (a "poison" message). It then waits with the
+    usual backoff instead of coming straight back, and is given up at the usual horizon
+    (`GIVE_UP_DAYS`). A row that was only unlucky (taken over first after each of several
+    unrelated crashes) still goes out: nothing is lost to crashes within the horizon.
+    """
     if not ids:
         return
     counts = db.session.execute(
@@ -193,22 +199,18 @@ def _give_up_poison(ids: list[int], now: datetime) -> None:
         .where(DeliveryAttempt.delivery_id.in_(ids), DeliveryAttempt.outcome == RECLAIMED)
         .group_by(DeliveryAttempt.delivery_id)
     )
-    poison = [delivery_id for delivery_id, count in counts if count >= MAX_TAKEOVERS]
-    if not poison:
+    suspects = [delivery_id for delivery_id, count in counts if count >= MAX_TAKEOVERS]
+    if not suspects:
         return
-    reason = f"given up: the worker stopped {MAX_TAKEOVERS} times while handling this message"
-    enrollments = list(
-        db.session.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(poison))
-            .values(status="failed", last_error=reason, lease_until=None, claim_token=None)
-            .returning(Delivery.enrollment_id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    from ecourse import planner  # planner builds on this module
+    from ecourse import recorder  # recorder builds on this module
+    from ecourse.mail.base import Outcome
 
-    planner.advance([each for each in enrollments if each is not None], now, sent=False)
+    detail = f"the worker stopped {MAX_TAKEOVERS} or more times while handling this message"
+    settings = current_app.config["ECOURSE"]
+    for delivery in db.session.scalars(select(Delivery).where(Delivery.id.in_(suspects))):
+        delivery.attempts += 1
+        outcome = Outcome(ok=False, detail=detail)
+        recorder.record(delivery, outcome, now, recorder.SendReport(), settings)
 
 
 def cancel_queued_lessons(enrollment_id: int, reason: str) -> int:

@@ -220,10 +220,8 @@ def test_a_takeover_after_a_crash_is_recorded_but_does_not_lengthen_the_backoff(
     assert row.attempts == 2 and row.send_after == later + timedelta(minutes=5 + 10)
 
 
-def test_a_message_that_keeps_stopping_its_worker_is_given_up_and_the_course_goes_on(
-    make_app, smtp_server
-):
-    make_app(**smtp_server.settings)
+def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(make_app, smtp_server):
+    make_app(**smtp_server.settings, RETRY_FIRST_MINUTES=5.0, GIVE_UP_DAYS=5.0)
     start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     learner = enrolled("giftig@example.org", start)
     run_pass(start)  # lesson 1 went out
@@ -236,8 +234,18 @@ def test_a_message_that_keeps_stopping_its_worker_is_given_up_and_the_course_goe
         select(Delivery).where(Delivery.subscriber_id == learner.id, Delivery.status != "sent")
     )
     db.session.refresh(row)
-    assert row.status == "failed" and "stopped 5 times" in row.last_error
-    assert [a.outcome for a in row.attempts_log].count("reclaimed") == ledger.MAX_TAKEOVERS
+    fifth = moment + ledger.MAX_TAKEOVERS * 2 * lease
+    # From the fifth takeover on, a takeover is a failed attempt: back to the queue, waiting.
+    # Its second attempt (the claim was the first), so the first wait doubled: 10 minutes.
+    assert (row.status, row.attempts) == ("queued", 2)
+    assert row.send_after == fifth + timedelta(minutes=10)
+    assert [a.outcome for a in row.attempts_log][-2:] == ["reclaimed", "retry"]
+    # Still stopping its worker days later, past the give-up horizon: given up.
+    late = row.created_at + timedelta(days=5, hours=1)
+    ledger.claim(late, 10, lease)
+    ledger.claim(late + 2 * lease, 10, lease)
+    db.session.refresh(row)
+    assert row.status == "failed" and "stopped 5 or more times" in row.last_error
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.subscriber_id == learner.id))
     assert enrollment.next_due_at is not None  # the next lesson is planned, not stuck behind it
     assert len(smtp_server.messages_to("giftig@example.org")) == 2  # confirmation, lesson 1
