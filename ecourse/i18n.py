@@ -11,6 +11,7 @@ Source strings are the Dutch text itself; `ecourse/translations/en` holds the En
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -26,6 +27,7 @@ ANY = "any"  # a course that follows the learner's (or the browser's) language
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 babel = Babel()
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
 def init_app(app: Flask) -> None:
@@ -101,6 +103,8 @@ def _course_and_learner():
 
     args = request.view_args or {}
     slug = args.get("course_slug") or args.get("slug")
+    if slug and not SLUG.fullmatch(slug):
+        slug = None  # not a course's URL (say, the 400 page for a NUL byte): ask nothing
     subscriber = subscriber_by_public_id(session.get("learner"))
     course = (course_by_slug(slug) if slug else None) or _course_of(subscriber)
     if course is None and subscriber is None:
