@@ -74,6 +74,17 @@ def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
+def shift_local(moment: datetime, delta: timedelta, tz: ZoneInfo) -> datetime:
+    """`moment` moved by `delta` on the local wall clock.
+
+    Whole days stay whole days across a daylight-saving change: in UTC, a course started at
+    23:40 and moved by two weeks over the change in March would start at 00:40 the next day,
+    and every lesson would come a day late.
+    """
+    local = moment.astimezone(tz).replace(tzinfo=None) + delta
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
 def send_slot(day: date, rhythm: Rhythm) -> datetime:
     """The first allowed send moment on or after local date `day`."""
     while day.weekday() in rhythm.skip_weekdays:

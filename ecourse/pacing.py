@@ -20,7 +20,6 @@ from ecourse import drip, ledger, planner, timeline
 from ecourse.db import db
 from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson, Subscriber
 
-PAUSE_CHOICES = (7, 14)  # days; or until the learner resumes
 MAX_EXTRA_DAYS = 14
 
 
@@ -128,7 +127,8 @@ def send_next_now(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson:
         now=now,
         send_after=now,
     )
-    enrollment.started_at = now - timedelta(days=lesson.day)
+    tz = planner.rhythm_for(enrollment).tz
+    enrollment.started_at = drip.shift_local(now, -timedelta(days=lesson.day), tz)
     enrollment.next_due_at = None  # in flight until the sender records it
     record(enrollment.subscriber, "send_now", f"{lesson.title} nu gevraagd", by, now)
     return lesson
@@ -146,8 +146,9 @@ def move_to(enrollment: Enrollment, target: Lesson, by: Actor, now: datetime) ->
             _skip(enrollment, lesson, f"moved to lesson {target.slug} by {BY_WHOM[by.kind]}", now)
     if enrollment.status == "paused":
         planner.end_pause(enrollment, now)
-    slot = drip.first_slot_at_or_after(now, planner.rhythm_for(enrollment))
-    enrollment.started_at = slot - timedelta(days=target.day)
+    rhythm = planner.rhythm_for(enrollment)
+    slot = drip.first_slot_at_or_after(now, rhythm)
+    enrollment.started_at = drip.shift_local(slot, -timedelta(days=target.day), rhythm.tz)
     enrollment.last_sent_at, enrollment.completed_at = None, None
     enrollment.status = "active"
     planner.reschedule(enrollment, now)
@@ -201,21 +202,43 @@ def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) ->
     )
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """A course as a learner sees it coming: plain values, so it survives a rollback (a
+    preview applies a change, reads this, and rolls the change back)."""
+
+    status: str
+    paused_until: datetime | None
+    zone: str
+    entries: tuple[timeline.Entry, ...]
+
+
+def outlook(enrollment: Enrollment, now: datetime) -> Outlook:
+    zone = enrollment.subscriber.timezone or enrollment.course.timezone
+    entries = tuple(upcoming(enrollment, now))
+    return Outlook(enrollment.status, enrollment.paused_until, zone, entries)
+
+
 def upcoming(enrollment: Enrollment, now: datetime) -> list[timeline.Entry]:
     """The lessons still to come with their dates, as the learner will get them.
 
     During a pause with an end, the dates are those after the pause ends; during a pause
     without one there are no dates yet ("after you resume").
     """
-    entries = timeline.for_enrollment(enrollment, now)
     if enrollment.status == "paused" and enrollment.paused_until is not None:
         entries = _after_pause(enrollment)
+    else:
+        entries = timeline.for_enrollment(enrollment, now)
     return [entry for entry in entries if entry.state in ("scheduled", "paused", "queued")]
 
 
 def _after_pause(enrollment: Enrollment) -> list[timeline.Entry]:
     until = enrollment.paused_until
-    shifted = enrollment.started_at + (until - (enrollment.paused_at or until))
-    plan = timeline.plan_for(enrollment)
-    plan = replace(plan, status="active", started_at=shifted, next_due_at=None)
+    rhythm = planner.rhythm_for(enrollment)
+    shifted = drip.shift_local(
+        enrollment.started_at, until - (enrollment.paused_at or until), rhythm.tz
+    )
+    plan = replace(
+        timeline.plan_for(enrollment), status="active", started_at=shifted, next_due_at=None
+    )
     return timeline.project_enrollment(enrollment, plan, until)

@@ -116,7 +116,10 @@ def reschedule(
 
 def end_pause(enrollment: Enrollment, at: datetime) -> None:
     """Go on where the learner was: the rest of the course moves by the time paused."""
-    enrollment.started_at += at - (enrollment.paused_at or at)
+    paused = at - (enrollment.paused_at or at)
+    enrollment.started_at = drip.shift_local(
+        enrollment.started_at, paused, rhythm_for(enrollment).tz
+    )
     enrollment.status, enrollment.paused_at, enrollment.paused_until = "active", None, None
 
 

@@ -59,6 +59,17 @@ def test_a_one_week_pause_moves_the_rest_by_a_week_and_ends_by_itself(app):
     ]
 
 
+def test_a_pause_over_the_clock_change_keeps_lessons_on_their_local_days(app):
+    late = datetime(2026, 3, 20, 22, 40, tzinfo=UTC)  # Friday 20 March, 23:40 in Amsterdam
+    learner = enrolled("laat@example.org", late)
+    run_pass(late)  # lesson 1 at once
+    pacing.pause(enrollment_of(learner), 14, pacing.LEARNER, late)
+    db.session.commit()
+    run_until(late, late + timedelta(days=20))
+    # Day 2 after the start, moved by the 14 days paused: 5 April, in summer time now.
+    assert sent_dates(learner)[1:] == ["02-les-2 04-05 07:30", "03-les-3 04-07 07:30"]
+
+
 def test_a_pause_until_resumed_sends_nothing_until_the_learner_comes_back(app):
     learner = enrolled("stil@example.org", START)
     run_pass(START)

@@ -75,6 +75,23 @@ def test_a_pause_is_shown_with_its_new_dates_and_saved_only_on_the_second_click(
     assert "Opgeslagen: pauzeren." in page.text and "Gepauzeerd tot" in page.text
 
 
+def proposal_of(response) -> str:
+    return response.text.split('id="voorstel"')[1].split("</section>")[0]
+
+
+def test_the_preview_shows_the_course_as_it_will_be_not_as_it_was(client, learner):
+    zone = post_change(client, "/voorkeuren/tijd", send_time="07:30", timezone="America/New_York")
+    planned = [line for line in proposal_of(zone).splitlines() if "," in line and ":" in line]
+    assert len(planned) == 2 and all("07:30" in line for line in planned), planned
+    run_until(datetime.now(UTC), datetime.now(UTC) + timedelta(days=5))
+    assert enrollment().status == "completed"
+    again = post_change(client, "/voorkeuren/testcursus/opnieuw")
+    proposal = proposal_of(again)
+    assert "Je hebt alle lessen gekregen" not in proposal
+    assert "Les nummer 1" in proposal and "07:30" in proposal
+    assert enrollment().status == "completed"  # both were only previews
+
+
 def test_each_change_lands_on_the_timeline_with_who_made_it(client, learner):
     for path, fields in [
         ("/voorkeuren/testcursus/tempo", {"extra_days": "2"}),

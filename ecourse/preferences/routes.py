@@ -52,7 +52,7 @@ def page():
 
 def _page(subscriber, proposal=None, status: int = 200):
     now = utcnow()
-    courses = [(e, pacing.upcoming(e, now)) for e in _live(subscriber.enrollments)]
+    courses = [(e, pacing.outlook(e, now)) for e in _live(subscriber.enrollments)]
     rhythm = forms.RhythmForm(
         send_time=subscriber.send_time or _course_send_time(subscriber),
         timezone=subscriber.timezone or _course_zone(subscriber),
@@ -201,7 +201,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
 
 def _proposal(subscriber, change: str, form, now) -> dict:
     """What the page shows before saving: the new dates, and the form to save them."""
-    coming = [(e, pacing.upcoming(e, now)) for e in _live(subscriber.enrollments)]
+    coming = [pacing.outlook(e, now) for e in _live(subscriber.enrollments)]
     fields = {
         name: field.data
         for name, field in form._fields.items()

@@ -226,7 +226,7 @@ def _start_enrollment(subscriber: Subscriber, course_id: int, now: datetime) -> 
 
 def _resume_where_left(enrollment: Enrollment, now: datetime) -> None:
     """A returning subscriber continues with their next lesson now, at the usual pace after."""
-    from ecourse.planner import lesson_statuses
+    from ecourse.planner import lesson_statuses, rhythm_for
 
     # A lesson that bounced or was given up is tried again, now the address works.
     db.session.execute(
@@ -235,5 +235,6 @@ def _resume_where_left(enrollment: Enrollment, now: datetime) -> None:
         .values(status="cancelled", last_error="sent again after signing up again")
     )
     lesson = drip.next_lesson(enrollment.course.lessons, set(lesson_statuses(enrollment.id)))
-    enrollment.started_at = now - timedelta(days=lesson.day if lesson else 0)
+    back = timedelta(days=lesson.day if lesson else 0)
+    enrollment.started_at = drip.shift_local(now, -back, rhythm_for(enrollment).tz)
     enrollment.last_sent_at = None
