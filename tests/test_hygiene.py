@@ -17,7 +17,7 @@ from ecourse.models import AdminEvent, Consent, Delivery, Subscriber
 from ecourse.passes import run_pass
 from ecourse.signup import service
 from tests.conftest import BASE_URL
-from tests.factories import process_environment, sign_up, the_course
+from tests.factories import enrolled, process_environment, sign_up, the_course
 from tests.web import csrf_token, link_in, sign_up_form
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -193,6 +193,32 @@ def test_a_confirmed_subscriber_is_never_forgotten(app):
         "blijf@example.org",
         "Bo",
     )
+
+
+def test_a_former_learner_signed_up_again_is_never_forgotten(app, outbox):
+    from ecourse.learn import service as learners
+
+    learner = enrolled("terug@example.org", START, first_name="Tess")
+    learners.unsubscribe(learner, START + timedelta(days=1))
+    sign_up("terug@example.org", START + timedelta(days=2))  # by anyone; never confirmed
+    run_pass(START + timedelta(days=40))
+    db.session.expire_all()
+    kept = db.session.get(Subscriber, learner.id)
+    assert (kept.email, kept.first_name, kept.status) == ("terug@example.org", "Tess", "pending")
+
+
+def test_a_learner_who_stopped_the_course_can_sign_up_again_and_go_on(app, client, outbox):
+    from ecourse.learn import service as learners
+
+    learner = enrolled("opnieuw-in@example.org", START)
+    run_pass(START)
+    learners.stop_course(learner, the_course(), START + timedelta(hours=1))
+    sign_up("opnieuw-in@example.org", START + timedelta(days=3))
+    run_pass(START + timedelta(days=3))
+    assert subjects(outbox, "opnieuw-in@example.org")[-1].startswith("Bevestig je aanmelding")
+    service.confirm(db.session.get(Subscriber, learner.id), START + timedelta(days=3))
+    run_pass(START + timedelta(days=3, minutes=1))
+    assert subjects(outbox, "opnieuw-in@example.org")[-1] == "Les 2: Les nummer 2"
 
 
 def test_a_new_sign_up_with_a_forgotten_address_works(app, client, outbox):

@@ -109,7 +109,7 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
     if subscriber is None:
         subscriber = Subscriber(email=address, created_at=now)
         db.session.add(subscriber)
-    elif subscriber.status == "active":
+    elif subscriber.status == "active" and _still_learning(subscriber):
         return  # already receiving the course; say nothing different to the visitor
     schedule_follow_up(subscriber, now)
     subscriber.status = "pending"
@@ -122,13 +122,21 @@ def _register(course, address, first_name, timezone, origin, now) -> None:
     queue_confirmation(subscriber, now)
 
 
+def _still_learning(subscriber: Subscriber) -> bool:
+    """Whether any of the subscriber's courses is still going. One who stopped their course
+    (the address stayed active) may sign up again: they confirm, and go on where they were."""
+    return any(enrollment.status != "stopped" for enrollment in subscriber.enrollments)
+
+
 def schedule_follow_up(subscriber: Subscriber, now: datetime) -> None:
     """Set when an unconfirmed sign-up gets its one reminder, and when it is forgotten.
 
     One reminder per round of signing up: a repeated sign-up while still unconfirmed moves
     a reminder not yet sent to a day after itself, but never brings back one already sent
-    (`remind_at` is then None). The personal data is kept for the set period after the
-    latest sign-up. Call before the status is set to "pending".
+    (`remind_at` is then None). The personal data of someone who never confirmed is kept for
+    the set period after the latest sign-up; a learner who confirmed before (and left, and is
+    signed up again) is never forgotten this way: their course history is theirs. Call before
+    the status is set to "pending".
     """
     settings = current_app.config["ECOURSE"]
     hours = settings["CONFIRM_REMINDER_HOURS"]
@@ -137,7 +145,8 @@ def schedule_follow_up(subscriber: Subscriber, now: datetime) -> None:
         subscriber.remind_at = now + timedelta(hours=hours)
     elif new_round:
         subscriber.remind_at = None
-    subscriber.forget_at = now + timedelta(days=settings["FORGET_UNCONFIRMED_DAYS"])
+    days = timedelta(days=settings["FORGET_UNCONFIRMED_DAYS"])
+    subscriber.forget_at = now + days if subscriber.confirmed_at is None else None
 
 
 def record_consent(
