@@ -203,3 +203,19 @@ def test_delete_me_erases_at_once_and_sends_one_goodbye(client, learner, outbox)
     assert len(goodbye) == 1 and "de laatste e-mail" in goodbye[0].text
     assert not [m for m in outbox if m.subject.startswith("Les 2")]
     assert db.session.scalar(select(Delivery.recipient).where(Delivery.kind == "goodbye")) == ""
+
+
+def test_an_erased_person_is_nobody_to_old_links(app, client, learner, outbox):
+    lesson_mail = next(m for m in outbox if m.subject.startswith("Les 1"))
+    lesson_link = link_in(lesson_mail.text, "/l/").replace(BASE_URL, "")
+    unsubscribe_link = link_in(lesson_mail.text, "/afmelden/").replace(BASE_URL, "")
+    page = client.get(PAGE)
+    client.post("/voorkeuren/wissen", data={"csrf_token": csrf_token(page.text), "confirm": "y"})
+    stranger = app.test_client()
+    assert stranger.get(lesson_link).status_code == 404  # no session for an erased person
+    assert stranger.get(PAGE).status_code == 403
+    assert "Je bent al afgemeld" in stranger.get(unsubscribe_link).text
+    token = csrf_token(stranger.get("/").text)  # a valid token of this session, all the same
+    stranger.post(unsubscribe_link, data={"csrf_token": token, "choice": "all"})
+    db.session.expire_all()
+    assert db.session.get(Subscriber, learner.id).status == "erased"

@@ -20,17 +20,13 @@ from ecourse.passes import utcnow
 from ecourse.signup.forms import ConfirmForm
 
 
-def _current_learner():
-    return service.subscriber_by_public_id(session.get("learner"))
-
-
 @bp.get("/l/<token>")
 def enter(token: str):
     try:
         public_id, lesson_id = tokens.read("lesson", token)
     except (tokens.TokenError, ValueError, TypeError):
         return render_template("learn/link_invalid.html"), 400
-    subscriber = service.subscriber_by_public_id(public_id)
+    subscriber = service.learner(public_id)
     lesson = db.session.get(Lesson, lesson_id)
     if subscriber is None or lesson is None:
         return render_template("learn/link_invalid.html"), 404
@@ -67,7 +63,7 @@ def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
     lesson = next((each for each in course.lessons if each.slug == lesson_slug), None)
     if lesson is None:
         abort(404)
-    subscriber = _current_learner()
+    subscriber = service.current_learner()
     enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
     entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
     entry = next((each for each in entries if each.lesson.id == lesson.id), None)
@@ -133,7 +129,7 @@ def exercise_done(course_slug: str, lesson_slug: str):
 
 @bp.get("/cursus/<course_slug>")
 def overview(course_slug: str):
-    subscriber = _current_learner()
+    subscriber = service.current_learner()
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
     if course is None:
         abort(404)

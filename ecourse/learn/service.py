@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import session
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,9 +19,21 @@ def subscriber_by_public_id(public_id: str | None) -> Subscriber | None:
     return db.session.scalar(select(Subscriber).where(Subscriber.public_id == public_id))
 
 
+def learner(public_id: str | None) -> Subscriber | None:
+    """The learner a link or a session names; an erased person is nobody any more, so an
+    old link can neither show their pages nor act for them."""
+    subscriber = subscriber_by_public_id(public_id)
+    return None if subscriber is None or subscriber.status == "erased" else subscriber
+
+
+def current_learner() -> Subscriber | None:
+    """The learner whose session this is (set by a lesson or preferences link)."""
+    return learner(session.get("learner"))
+
+
 def unsubscribe(subscriber: Subscriber, now: datetime) -> bool:
     """Stop all mail at once; say whether anything changed (repeating it is harmless)."""
-    if subscriber.status == "unsubscribed":
+    if subscriber.status in ("unsubscribed", "erased"):
         return False
     subscriber.unsubscribed_at = now
     recorder.suppress(subscriber, "unsubscribed", "unsubscribed by the subscriber", now)

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from ecourse import ledger, pacing, privacy
 from ecourse.db import db
+from ecourse.learn.service import current_learner
 from ecourse.models import AdminEvent, Delivery, Lesson, Progress, Subscriber
 from ecourse.passes import utcnow, wake
 from ecourse.preferences import bp, forms
-from ecourse.preferences.routes import current_learner
 
 
 @bp.get("/mijn-gegevens.json")

@@ -21,10 +21,6 @@ from ecourse.passes import utcnow, wake
 from ecourse.preferences import bp, forms
 
 
-def current_learner():
-    return learners.subscriber_by_public_id(session.get("learner"))
-
-
 @bp.get("/link/<token>")
 def enter(token: str):
     """The signed link from an email: remember the learner, then a clean URL."""
@@ -32,8 +28,8 @@ def enter(token: str):
         public_id = tokens.read("preferences", token)
     except tokens.TokenError:
         return render_template("learn/link_invalid.html"), 400
-    subscriber = learners.subscriber_by_public_id(public_id)
-    if subscriber is None or subscriber.status == "erased":
+    subscriber = learners.learner(public_id)
+    if subscriber is None:
         return render_template("learn/link_invalid.html"), 404
     session.permanent = True
     session["learner"] = subscriber.public_id
@@ -44,7 +40,7 @@ def enter(token: str):
 
 @bp.get("/")
 def page():
-    subscriber = current_learner()
+    subscriber = learners.current_learner()
     if subscriber is None:
         return render_template("preferences/need_link.html"), 403
     return _page(subscriber)
@@ -142,7 +138,7 @@ TITLES = {
 
 @bp.post("/<course_slug>/<change>")
 def change_course(course_slug: str, change: str):
-    subscriber = current_learner()
+    subscriber = learners.current_learner()
     if subscriber is None:
         return render_template("preferences/need_link.html"), 403
     if change not in CHANGES:
@@ -158,7 +154,7 @@ def change_course(course_slug: str, change: str):
 
 @bp.post("/tijd")
 def change_rhythm():
-    subscriber = current_learner()
+    subscriber = learners.current_learner()
     if subscriber is None:
         return render_template("preferences/need_link.html"), 403
     form = forms.RhythmForm()
@@ -221,7 +217,7 @@ def _first_error(form) -> str:
 def change_language():
     """The learner's own language, for courses that leave it to them; saved at once, since
     no date changes."""
-    subscriber = current_learner()
+    subscriber = learners.current_learner()
     if subscriber is None:
         return render_template("preferences/need_link.html"), 403
     if not _chooses_language(subscriber):
