@@ -224,8 +224,9 @@ def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
         reschedule(enrollment, now, statuses[enrollment.id])
 
 
-def reschedule_course(course_id: int, now: datetime) -> int:
-    """Recompute every live enrollment of a course after its lessons changed."""
+def reschedule_course(course_id: int, now: datetime, commit: bool = True) -> int:
+    """Recompute every live enrollment of a course after its lessons changed (in the
+    caller's transaction when `commit` is false, so lessons and plans change together)."""
     enrollments = locked(
         select(Enrollment).where(
             Enrollment.course_id == course_id, Enrollment.status.in_(["active", "completed"])
@@ -234,7 +235,8 @@ def reschedule_course(course_id: int, now: datetime) -> int:
     statuses = statuses_for(enrollment.id for enrollment in enrollments)
     for enrollment in enrollments:
         reschedule(enrollment, now, statuses[enrollment.id])
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return len(enrollments)
 
 

@@ -125,9 +125,13 @@ def import_files(
     if not apply:
         db.session.rollback()
         return report, imported
-    db.session.commit()
-    for course_id in report.courses_changed:
-        planner.reschedule_course(course_id, now)
+    try:  # the lessons, their records and the learners' plans change together, or not at all
+        for course_id in report.courses_changed:
+            planner.reschedule_course(course_id, now, commit=False)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return report, imported
 
 
