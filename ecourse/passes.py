@@ -21,7 +21,8 @@ class PassReport:
         plan, send = self.plan, self.send
         lines = [
             f"pass at {self.now.isoformat(timespec='seconds')}",
-            f"planned: {plan.queued} lesson(s) queued, {plan.completed} enrollment(s) completed",
+            f"planned: {plan.queued} lesson(s) queued, {plan.completed} enrollment(s) completed"
+            + (f", {plan.resumed} pause(s) ended" if plan.resumed else ""),
             f"sign-ups: {self.signups.reminded} reminder(s) queued, "
             f"{self.signups.forgotten} unconfirmed sign-up(s) forgotten",
             f"sent: {send.sent}, retrying: {send.retrying}, failed: {send.failed}, "

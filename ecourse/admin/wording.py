@@ -86,12 +86,19 @@ PATTERNS = (
     ),
     (re.compile(r"not sent: (.*)", re.DOTALL), r"niet verstuurd: \1"),
     (re.compile(r"not confirmed within (\d+) days"), r"niet bevestigd binnen \1 dagen"),
+    (re.compile(r"paused by the system"), r"gepauzeerd door het systeem"),
+    (
+        re.compile(r"moved to (?:lesson )?(\S+) by the system"),
+        r"verplaatst naar les \1 door het systeem",
+    ),
 )
 
 
 def in_dutch(value: object) -> str:
     """The Dutch words for a stored code or reason; unknown text unchanged."""
     text = "" if value is None else str(value)
+    if text.endswith(" meanwhile"):  # withheld at the handoff: "unsubscribed meanwhile"
+        return f"{in_dutch(text.removesuffix(' meanwhile'))} (intussen)"
     if text in WORDS:
         return WORDS[text]
     for pattern, dutch in PATTERNS:

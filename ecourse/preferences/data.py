@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from sqlalchemy import select
 
 from ecourse import ledger, pacing, privacy
@@ -13,6 +13,7 @@ from ecourse.learn.service import current_learner
 from ecourse.models import AdminEvent, Delivery, Lesson, Progress, Subscriber
 from ecourse.passes import utcnow, wake
 from ecourse.preferences import bp, forms
+from ecourse.preferences.routes import first_error
 
 
 @bp.get("/mijn-gegevens.json")
@@ -133,6 +134,7 @@ def delete_me():
         return render_template("preferences/need_link.html"), 403
     form = forms.DeleteForm()
     if not form.validate_on_submit():
+        flash(first_error(form), "error")
         return redirect(url_for("preferences.page") + "#wissen")
     erase_on_request(subscriber, utcnow())
     session.clear()

@@ -147,7 +147,7 @@ def change_course(course_slug: str, change: str):
     form_class, apply = CHANGES[change]
     form = form_class()
     if not form.validate_on_submit():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
         return _page(subscriber, status=400)
     return _preview_or_save(subscriber, change, form, lambda now: apply(enrollment, form, now))
 
@@ -159,7 +159,7 @@ def change_rhythm():
         return render_template("preferences/need_link.html"), 403
     form = forms.RhythmForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
         return _page(subscriber, status=400)
     send_time, zone = form.send_time.data, form.timezone.data
 
@@ -207,7 +207,7 @@ def _proposal(subscriber, change: str, form, now) -> dict:
     return {"title": TITLES[change], "coming": coming, "fields": fields, "action": action}
 
 
-def _first_error(form) -> str:
+def first_error(form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
     return _("Dit formulier kon niet worden verwerkt.")
@@ -224,7 +224,7 @@ def change_language():
         abort(404)
     form = forms.LanguageForm()
     if not form.validate_on_submit():
-        flash(_first_error(form), "error")
+        flash(first_error(form), "error")
         return _page(subscriber, status=400)
     now = utcnow()
     subscriber.language = form.language.data
