@@ -185,7 +185,9 @@ def test_one_rate_limit_for_the_landing_page_the_snippet_and_the_api(app, client
     api = {"email": "api@example.org", "consent": True, "elapsed_ms": 5000}
     codes.append(client.post("/api/v1/signups", json=api, headers=FROM_ACADEMY).status_code)
     page = client.get("/")
+    rendered = re.search(r'name="rendered" type="hidden" value="([^"]+)"', page.text).group(1)
     landing = {"csrf_token": csrf_token(page.text), "email": "l@example.org", "consent": "y"}
+    landing |= {"rendered": rendered}
     codes.append(client.post("/", data=landing).status_code)
     codes.append(snippet_post(client, email="te-veel@example.org").status_code)
     assert codes == [303, 303, 303, 202, 302, 429]

@@ -33,9 +33,12 @@ def landing(slug: str | None = None):
     i18n.remember_course(course)
     form = SignupForm()
     if form.validate_on_submit():
+        trap = timetrap.verdict(form.rendered.data, utcnow())
         # The honeypot and the time trap: answer as if all went well, do nothing.
-        if form.website.data or not timetrap.passed(form.rendered.data, utcnow()):
+        if form.website.data or trap == timetrap.TOO_FAST:
             return redirect(url_for("signup.check_email"))
+        if trap == timetrap.STALE:  # left open for long, or stamped before a key change
+            return landing_page(course, form, finishing=True)
         if register_form(course, form):
             return redirect(url_for("signup.check_email"))
     return landing_page(course, form, 400 if form.errors else 200)

@@ -3,7 +3,9 @@
 The landing form carries a signed stamp of the moment it was rendered; the embedded form
 and the API report the milliseconds since their form was shown (`elapsed_ms`). A trapped
 sign-up is dropped quietly: the sender sees the usual "check your email" answer, so a bot
-learns nothing. `SIGNUP_MIN_SECONDS = 0` turns the trap off (the tests' default).
+learns nothing. A stamp that is missing, forged, from before a key change or older than a
+day cannot tell a bot from a person who left the page open: that form is shown again,
+stamped anew, to be sent once more. `SIGNUP_MIN_SECONDS = 0` turns the trap off (the tests' default).
 """
 
 from __future__ import annotations
@@ -35,14 +37,18 @@ def shown_at(value: str | None) -> int | None:
     return moment if isinstance(moment, int) else None
 
 
-def passed(value: str | None, now: datetime) -> bool:
-    """Whether a landing-form submission with this stamp may be a person's."""
+PERSON, TOO_FAST, STALE = "person", "too fast", "stale"
+
+
+def verdict(value: str | None, now: datetime) -> str:
+    """What a landing-form submission with this stamp is: a `PERSON`'s, `TOO_FAST` for one
+    (drop it quietly), or `STALE` (show the form again)."""
     if min_seconds() <= 0:
-        return True
+        return PERSON
     moment = shown_at(value)
-    if moment is None:
-        return False
-    return min_seconds() <= now.timestamp() - moment <= MAX_AGE_SECONDS
+    if moment is None or now.timestamp() - moment > MAX_AGE_SECONDS:
+        return STALE
+    return PERSON if now.timestamp() - moment >= min_seconds() else TOO_FAST
 
 
 def restamp(value: str | None, now: datetime) -> str:
