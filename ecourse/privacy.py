@@ -34,7 +34,9 @@ def erase(subscriber: Subscriber, reason: str, now: datetime) -> None:
     recorder.suppress(subscriber, "erased", reason, now)
     subscriber.email = erased_address(subscriber)
     subscriber.first_name, subscriber.timezone, subscriber.erased_at = "", None, now
-    subscriber.send_time = subscriber.language = None
+    # The language stays: alone it says nothing about anyone, and the goodbye after
+    # "delete me" should come in the language the person chose.
+    subscriber.send_time = None
     subscriber.remind_at = subscriber.forget_at = None
     for consent in subscriber.consents:
         consent.ip_address, consent.user_agent = "", ""

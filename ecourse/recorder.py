@@ -48,6 +48,7 @@ def record_many(
     """
     sent = [(delivery, item) for delivery, item, outcome in results if outcome.ok]
     _mark_sent([item.delivery_id for _, item in sent], now, report)
+    _forget_goodbye_trail([item.delivery_id for _, item in sent if item.kind == "goodbye"])
     for delivery, _ in sent:
         db.session.expire(delivery)  # the session's copies predate the bulk update
     planner.advance(
@@ -108,10 +109,22 @@ def _failed(delivery: Delivery, outcome: Outcome, now: datetime, report: SendRep
     _log(delivery, now, "failed", outcome.detail)
     if delivery.kind == "goodbye":  # the person is erased already; nothing more to stop
         delivery.recipient = ""
+        _forget_goodbye_trail([delivery.id])
     elif outcome.bounced:
         suppress(delivery.subscriber, "bounced", outcome.detail, now)
     elif delivery.kind == "lesson":
         planner.advance([delivery.enrollment_id], now, sent=False)  # given up: the course goes on
+
+
+def _forget_goodbye_trail(ids: list[int]) -> None:
+    """A goodbye is handled: relay replies may quote the erased address; they go too."""
+    if not ids:
+        return
+    db.session.flush()
+    db.session.execute(
+        update(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)).values(detail="")
+    )
+    db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(last_error=""))
 
 
 def withhold(delivery: Delivery, reason: str, now: datetime, report) -> None:

@@ -251,6 +251,23 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
     assert len(smtp_server.messages_to("giftig@example.org")) == 2  # confirmation, lesson 1
 
 
+def test_a_goodbye_that_never_gets_through_leaves_no_trace_of_the_address(make_app, smtp_server):
+    from ecourse.preferences.data import erase_on_request
+
+    make_app(**smtp_server.settings, GIVE_UP_DAYS=5.0)
+    learner = enrolled("later-weg@example.org", NOW)  # every handoff to it gets 451
+    erase_on_request(learner, NOW + timedelta(hours=1))
+    run_pass(NOW + timedelta(hours=1))
+    goodbye = db.session.scalar(select(Delivery).where(Delivery.kind == "goodbye"))
+    assert goodbye.status == "queued" and goodbye.recipient == "later-weg@example.org"
+    assert goodbye.attempts_log[-1].detail.startswith("451")
+    run_pass(NOW + timedelta(days=6))  # past the horizon: given up
+    db.session.refresh(goodbye)
+    assert (goodbye.status, goodbye.recipient, goodbye.last_error) == ("failed", "", "")
+    assert {attempt.detail for attempt in goodbye.attempts_log} == {""}
+    assert db.session.get(Subscriber, learner.id).status == "erased"  # not "bounced"
+
+
 def test_names_lose_control_characters_and_line_breaks():
     assert clean_name("Eve\r.\n\x00MAIL FROM:<x@evil.test>") == "Eve.MAIL FROM:<x@evil.test>"
     assert clean_name("  Anne \u2028 Marie ") == "Anne Marie"
