@@ -6,6 +6,8 @@ Create Date: 2026-12-02 07:19:36.448946
 
 """
 
+import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -56,6 +58,35 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_subscriber_remind_at"), ["remind_at"], unique=False)
 
     # ### end Alembic commands ###
+    _forget_old_pending_sign_ups()
+
+
+# The default of ECOURSE_FORGET_UNCONFIRMED_DAYS: a migration cannot know the deployment's.
+FORGET_AFTER_DAYS = 30
+
+
+def _forget_old_pending_sign_ups():
+    """Sign-ups still waiting for confirmation from before this version are forgotten like
+    new ones: 30 days after they signed up. They get no reminder (it would come late)."""
+    subscriber = sa.table(
+        "subscriber",
+        sa.column("id", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("created_at", ecourse.db.UTCDateTime(timezone=True)),
+        sa.column("confirmed_at", ecourse.db.UTCDateTime(timezone=True)),
+        sa.column("forget_at", ecourse.db.UTCDateTime(timezone=True)),
+    )
+    bind = op.get_bind()
+    waiting = bind.execute(
+        sa.select(subscriber.c.id, subscriber.c.created_at).where(
+            subscriber.c.status == "pending", subscriber.c.confirmed_at.is_(None)
+        )
+    ).all()
+    for row in waiting:
+        forget_at = row.created_at + datetime.timedelta(days=FORGET_AFTER_DAYS)
+        bind.execute(
+            sa.update(subscriber).where(subscriber.c.id == row.id).values(forget_at=forget_at)
+        )
 
 
 def downgrade():
