@@ -1,7 +1,9 @@
 """Signing up from the academy's own website: an embedded plain HTML form, and a JSON API.
 
-Both answer only to the sites named in `EMBED_ORIGINS`, and apply the landing page's rules:
-the same validation, honeypot, time trap and rate limit (docs/embedding.md).
+Browsers on sites not named in `EMBED_ORIGINS` are refused (by their Origin or Referer);
+a request without an Origin header (not from a browser) is taken while the setting is on.
+Both apply the landing page's rules: the same validation, honeypot, time trap (for the API,
+as `elapsed_ms` measured by the calling page) and rate limit (docs/embedding.md).
 """
 
 from flask import Blueprint
