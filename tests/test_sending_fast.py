@@ -159,6 +159,8 @@ HIT_SCRIPT = """
 import sys, time
 from ecourse.ratelimit import SendRate
 rate = SendRate(20, sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()  # all three start hitting together, inside one window
 deadline = time.monotonic() + 0.5
 granted = 0
 while time.monotonic() < deadline:
@@ -173,12 +175,18 @@ def test_rate_holds_across_worker_processes_with_redis():
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", HIT_SCRIPT, REDIS_URL],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
         )
         for _ in range(3)
     ]
+    for worker in workers:  # started, imported and connected: slow on a busy machine
+        assert worker.stdout.readline().strip() == "ready"
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
     granted = [int(worker.communicate(timeout=30)[0]) for worker in workers]
     assert sum(granted) == 20, granted  # one window, three workers: 20 in total, not 60
 
