@@ -1,5 +1,5 @@
 """What the benchmarks share: a sink process, a fresh database with the real course, bulk data,
-and medians."""
+medians with their spread, and the machine's load."""
 
 from __future__ import annotations
 
@@ -42,15 +42,19 @@ class SinkProcess:
         self.process.terminate()
         return int(self.process.communicate(timeout=30)[0].strip() or 0)
 
-    def settings(self, concurrency: int = 4) -> dict:
-        return {
+    def settings(self, concurrency: int = 4, messages_per_connection: int | None = None) -> dict:
+        """SMTP settings for this sink. Without `messages_per_connection`, the product's
+        default applies (a connection is re-opened every 100 messages), as users get it."""
+        settings = {
             "MAIL_BACKEND": "smtp",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": self.port,
             "SMTP_SECURITY": "none",
             "SMTP_CONCURRENCY": concurrency,
-            "SMTP_MESSAGES_PER_CONNECTION": 100000,
         }
+        if messages_per_connection:
+            settings["SMTP_MESSAGES_PER_CONNECTION"] = messages_per_connection
+        return settings
 
 
 def fresh_app(database_url: str | None = None, **settings):
@@ -118,19 +122,36 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def spread(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
+    """ "median M (min A, max B, n runs)", each value multiplied by `scale`."""
+    low, mid, high = min(values) * scale, median(values) * scale, max(values) * scale
+    return (
+        f"median {mid:.{digits}f} (min {low:.{digits}f}, max {high:.{digits}f}, {len(values)} runs)"
+    )
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes), to print beside every result: the
+    development machine is shared, and its load moves the figures."""
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def environment(settings: dict) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ECOURSE_")}
     return env | {f"ECOURSE_{name}": str(value) for name, value in settings.items()}
 
 
-def timed_send(count: int, sink: SinkProcess, concurrency: int = 4) -> float:
+def timed_send(
+    count: int, sink: SinkProcess, concurrency: int = 4, messages_per_connection: int | None = None
+) -> float:
     """Messages per second for `count` due lessons, end to end (claim to record), on a fresh
-    SQLite database, sending to `sink`."""
+    SQLite database, sending to `sink` (with the default re-opening of connections unless
+    `messages_per_connection` is given)."""
     from ecourse import mail
     from ecourse.planner import plan_due
     from ecourse.sender import send_queued
 
-    fresh_app(**sink.settings(concurrency=concurrency))
+    fresh_app(**sink.settings(concurrency, messages_per_connection))
     add_enrollments(count, due=count)
     plan_due(NOW)
     started = time.perf_counter()
