@@ -7,6 +7,7 @@ an unsubscribe. Tokens name the subscriber by `public_id`, never by a sequential
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -26,7 +27,14 @@ class TokenError(Exception):
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.secret_key, salt=f"ecourse.{purpose}")
+    return _serializer_for(current_app.secret_key, purpose)
+
+
+@lru_cache(maxsize=32)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """Built once per key and purpose: each lesson email signs several links, and building
+    the serializer (its key derivation) cost as much as the signing itself."""
+    return URLSafeTimedSerializer(secret_key, salt=f"ecourse.{purpose}")
 
 
 def make(purpose: str, payload: Any) -> str:
