@@ -21,7 +21,7 @@ from ecourse.db import db, take_write_lock
 from ecourse.models import Subscriber
 
 BATCH_SIZE = 500
-SYSTEM = pacing.Actor("system")
+SYSTEM = pacing.SYSTEM
 
 
 @dataclass

@@ -37,6 +37,7 @@ class Actor:
 
 
 LEARNER = Actor("learner")
+SYSTEM = Actor("system")
 # How a reason stored on a delivery names who made the change (see admin.wording).
 BY_WHOM = {"admin": "an admin", "learner": "the learner", "system": "the system"}
 

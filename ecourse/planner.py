@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ecourse import drip, ledger
 from ecourse.db import db, take_write_lock
-from ecourse.models import AdminEvent, Course, Delivery, Enrollment, Lesson
+from ecourse.models import Course, Delivery, Enrollment, Lesson
 
 
 @dataclass
@@ -188,17 +188,11 @@ def _plan_one(
 
 def _pause_ended(enrollment: Enrollment) -> None:
     """A learner's pause of one or two weeks is over: resume, and say so on the timeline."""
+    from ecourse import pacing  # pacing builds on this module
+
     until = enrollment.paused_until
     end_pause(enrollment, until)
-    db.session.add(
-        AdminEvent(
-            at=until,
-            actor="system",
-            subscriber_id=enrollment.subscriber_id,
-            action="resume",
-            detail="pauze voorbij",
-        )
-    )
+    pacing.record(enrollment.subscriber, "resume", "pauze voorbij", pacing.SYSTEM, until)
 
 
 def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:

@@ -11,12 +11,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
-from sqlalchemy import select
 
-from ecourse import i18n, pacing, tokens
+from ecourse import i18n, pacing, planner, tokens
 from ecourse.db import db
 from ecourse.learn import service as learners
-from ecourse.models import Course, Enrollment
+from ecourse.models import Enrollment
 from ecourse.passes import utcnow, wake
 from ecourse.preferences import bp, forms
 
@@ -170,7 +169,7 @@ def change_rhythm():
 
 
 def _enrollment(subscriber, course_slug: str) -> Enrollment:
-    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    course = planner.course_by_slug(course_slug)
     found = next((e for e in subscriber.enrollments if course and e.course_id == course.id), None)
     if found is None:
         abort(404)
