@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -63,12 +64,40 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
     raise AssertionError("ecourse serve did not start within 30 s")
 
 
-@pytest.fixture
-def browser():
+def _device_environment() -> dict[str, str]:
+    """The browser is the learner's own device: it keeps its own clock.
+
+    `scripts/clock-sweep` moves the clock of the test and of every ecourse process with
+    libfaketime; the product never trusts a visitor's clock, and chromium does not run under
+    libfaketime (it spins), so the sweep's settings stop here.
+    """
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
+    }
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One chromium for the whole run: starting it costs about half a second a test."""
     from playwright.sync_api import sync_playwright
 
     assert shutil.which(CHROMIUM), "Debian's chromium is needed: apt-get install chromium"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, env=_device_environment()
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The shared chromium; every page a test opens lives in a context of its own (cookies
+    included), closed when the test ends."""
+    before = set(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if context not in before:
+            context.close()

@@ -78,6 +78,7 @@ def test_login_is_rate_limited(app, admin):
     assert log_in(client).status_code == 429  # even the right password waits
 
 
+@pytest.mark.clock
 def test_session_cookie_is_secure_when_the_base_url_is_https(make_app, settings):
     app = make_app(BASE_URL="https://cursus.academie.test")
     accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
@@ -136,6 +137,7 @@ def test_next_only_leads_inside_the_admin(app, admin):
         assert client.post("/admin/uitloggen", data={"csrf_token": token}).status_code == 302
 
 
+@pytest.mark.clock
 def test_a_new_password_ends_sessions_issued_before_it(app, admin_client):
     assert admin_client.get("/admin/").status_code == 200
     accounts.set_password(ADMIN_EMAIL, "een-heel-nieuw-wachtwoord", datetime.now(UTC))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
+import pytest
 from sqlalchemy import select
 
 from ecourse.admin import accounts, actions
@@ -18,6 +19,7 @@ from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in
 SVG = "{http://www.w3.org/2000/svg}"
 
 
+@pytest.mark.clock
 def test_dashboard_counts_sign_ups_confirmations_and_learners(admin_client):
     now = datetime.now(UTC)
     for name in ("a", "b", "c"):
@@ -31,6 +33,7 @@ def test_dashboard_counts_sign_ups_confirmations_and_learners(admin_client):
     assert "<strong>3</strong> actieve deelnemers" in page.text
 
 
+@pytest.mark.clock
 def test_funnel_follows_learners_from_sign_up_to_exercise(admin_client, client, outbox):
     now = datetime.now(UTC)
     enrolled("a@example.org", now)
@@ -66,6 +69,7 @@ def test_funnel_follows_learners_from_sign_up_to_exercise(admin_client, client, 
     assert "1 · 33% · \u221250%" in texts[texts.index("Les 1 geopend") + 1]
 
 
+@pytest.mark.clock
 def test_sending_health_shows_queue_retries_and_escaped_errors(admin_client):
     now = datetime.now(UTC)
     enrolled("a@example.org", now)
@@ -91,6 +95,7 @@ def test_sending_health_shows_queue_retries_and_escaped_errors(admin_client):
     assert "later opnieuw" in page.text
 
 
+@pytest.mark.clock
 def test_dashboard_counts_completions_failures_and_bounces(make_app, smtp_server):
     app = make_app(**smtp_server.settings)  # a real SMTP server that refuses some addresses
     start = datetime.now(UTC) - timedelta(days=7)
@@ -118,6 +123,7 @@ def test_dashboard_counts_completions_failures_and_bounces(make_app, smtp_server
     assert "550 5.1.1 No such mailbox" in errors
 
 
+@pytest.mark.clock
 def test_completions_still_count_after_the_learner_leaves_or_is_erased(admin_client):
     start = datetime.now(UTC) - timedelta(days=7)
     leaves = enrolled("weg@example.org", start)

@@ -93,6 +93,7 @@ def test_reach_preview_counts_and_dates_for_a_lesson_added_between_lessons(app):
     assert found.days("will_receive") == [(friday.date(), 1)]
 
 
+@pytest.mark.clock
 def test_reach_preview_of_a_lesson_everyone_already_has(app):
     now = datetime.now(UTC)
     three_learners(now)
@@ -112,6 +113,7 @@ def _draft_values(**overrides) -> dict:
 # The editor, the reach step and saving, through the admin's pages.
 
 
+@pytest.mark.clock
 def test_new_lesson_shows_its_reach_before_saving_and_saves_nothing_yet(admin_client):
     three_learners(datetime.now(UTC))
     response = post_lesson(admin_client, step="check")
@@ -123,6 +125,7 @@ def test_new_lesson_shows_its_reach_before_saving_and_saves_nothing_yet(admin_cl
     assert db.session.scalar(select(Lesson).where(Lesson.title == "Rust in je handen")) is None
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("rule", ["skip", "send"])
 def test_saving_stores_the_rule_and_plans_the_learners(admin_client, rule):
     now = datetime.now(UTC)
@@ -143,6 +146,7 @@ def test_saving_stores_the_rule_and_plans_the_learners(admin_client, rule):
     assert ADMIN_EMAIL in page.text
 
 
+@pytest.mark.clock
 def test_lesson_added_later_is_sent_in_the_morning_not_when_saved(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("een@example.org", now - timedelta(days=10))
@@ -186,6 +190,7 @@ def test_placeholder_payloads_are_refused_and_never_run(admin_client, app, paylo
     assert app.config["SECRET_KEY"] not in response.text
 
 
+@pytest.mark.clock
 def test_a_payload_stored_by_other_means_fails_safely_on_the_lesson_page(app, client, outbox):
     lesson = the_course().lessons[0]
     lesson.body_md = "Hallo {{ config.SECRET_KEY }} en {{ voornaam|upper }}!"
@@ -203,6 +208,7 @@ def test_a_payload_stored_by_other_means_fails_safely_on_the_lesson_page(app, cl
     assert "<b>Lot</b>" not in page.text
 
 
+@pytest.mark.clock
 def test_a_name_in_a_link_target_cannot_become_a_script_link(app, client, outbox):
     lesson = the_course().lessons[0]
     lesson.body_md = "Hoi, lees [dit]({{ voornaam }}) eerst.\n\nVerder."
@@ -219,6 +225,7 @@ def test_a_name_in_a_link_target_cannot_become_a_script_link(app, client, outbox
     assert 'href="javascript' not in page.text
 
 
+@pytest.mark.clock
 def test_placeholders_fill_in_each_learners_name_escaped(app, client, outbox):
     lesson = the_course().lessons[0]
     lesson.body_md = "Hoi {{ voornaam }}, fijn dat je er bent.\n\nVerder."
@@ -265,6 +272,7 @@ def test_test_email_goes_to_the_admins_own_address(admin_client, outbox):
     assert db.session.scalar(select(Delivery)) is None  # a test is no delivery
 
 
+@pytest.mark.clock
 def test_lesson_list_shows_order_status_and_counts(admin_client, client, outbox):
     now = datetime.now(UTC)
     enrolled("een@example.org", now)
@@ -283,6 +291,7 @@ def test_lesson_list_shows_order_status_and_counts(admin_client, client, outbox)
     assert page.text.index("Les nummer 1") < page.text.index("Les nummer 2")
 
 
+@pytest.mark.clock
 def test_changing_a_day_replans_the_learners(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("een@example.org", now - timedelta(hours=2))
@@ -300,6 +309,7 @@ def test_changing_a_day_replans_the_learners(admin_client):
     )
 
 
+@pytest.mark.clock
 def test_unpublishing_stops_a_lesson_for_those_who_did_not_get_it(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("een@example.org", now)
@@ -341,6 +351,7 @@ def first_slot_at_or_after(moment: datetime) -> datetime:
     return datetime.combine(day, time(7, 30), tzinfo=AMSTERDAM)
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize(("rule", "next_slug"), [("skip", "03-les-3"), ("send", "02-les-2")])
 def test_reorder_moves_the_next_lesson_and_its_due_time(admin_client, rule, next_slug):
     now = datetime.now(UTC)
@@ -431,6 +442,7 @@ def test_import_checks_first_then_updates_and_records_the_change(admin_client):
     assert again.status_code == 400 and "verlopen of al geïmporteerd" in again.text
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("rule", ["skip", "send"])
 def test_a_lesson_added_by_file_shows_its_reach_and_follows_the_chosen_rule(admin_client, rule):
     now = datetime.now(UTC)

@@ -51,6 +51,7 @@ def sent_slugs(subscriber: Subscriber) -> list[str]:
     return [delivery.lesson.slug for delivery in deliveries]
 
 
+@pytest.mark.clock
 def test_search_by_email_or_name_and_filter_by_status(admin_client):
     now = datetime.now(UTC)
     enrolled("anna@example.org", now, first_name="Anna")
@@ -78,6 +79,7 @@ def listed(client, state: str) -> dict[str, str]:
     return dict(LIST_ROW.findall(page.text))
 
 
+@pytest.mark.clock
 def test_status_filter_shows_exactly_the_subscribers_in_each_state(admin_client):
     start = datetime.now(UTC) - timedelta(days=6)
     enrolled("klaar@example.org", start)
@@ -103,6 +105,7 @@ def test_status_filter_shows_exactly_the_subscribers_in_each_state(admin_client)
     assert len(listed(admin_client, "")) == 6
 
 
+@pytest.mark.clock
 def test_list_is_paginated(admin_client):
     now = datetime.now(UTC)
     for number in range(30):
@@ -116,6 +119,7 @@ def test_list_is_paginated(admin_client):
     assert admin_client.get("/admin/deelnemers?pagina=-3").status_code == 200
 
 
+@pytest.mark.clock
 def test_subscriber_page_shows_consent_timeline_and_every_attempt(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now, first_name="Lot")
@@ -139,6 +143,7 @@ def test_subscriber_page_shows_consent_timeline_and_every_attempt(admin_client):
     assert "<script>alert(1)" not in page.text
 
 
+@pytest.mark.clock
 def test_actions_need_the_confirmation_box(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now)
@@ -149,6 +154,7 @@ def test_actions_need_the_confirmation_box(admin_client):
     assert db.session.scalar(select(func.count(AdminEvent.id))) == 0
 
 
+@pytest.mark.clock
 def test_pause_holds_the_course_and_resume_shifts_it_by_the_pause(admin_client):
     start = datetime.now(UTC) - timedelta(days=1)
     learner = enrolled("lot@example.org", start)
@@ -170,6 +176,7 @@ def test_pause_holds_the_course_and_resume_shifts_it_by_the_pause(admin_client):
     assert db.session.scalar(select(AdminEvent.admin_email)) == ADMIN_EMAIL
 
 
+@pytest.mark.clock
 def test_paused_learner_gets_nothing_until_resumed(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now)
@@ -179,6 +186,7 @@ def test_paused_learner_gets_nothing_until_resumed(admin_client):
     assert sent_slugs(learner) == ["01-les-1"]
 
 
+@pytest.mark.clock
 def test_resend_queues_the_lesson_again_with_a_new_message_id(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now)
@@ -192,6 +200,7 @@ def test_resend_queues_the_lesson_again_with_a_new_message_id(admin_client):
     assert len(set(ids)) == 2
 
 
+@pytest.mark.clock
 def test_move_to_a_later_lesson_skips_the_ones_between(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now)
@@ -205,6 +214,7 @@ def test_move_to_a_later_lesson_skips_the_ones_between(admin_client):
     assert "verplaatst naar les 03-les-3 door beheer" in page.text
 
 
+@pytest.mark.clock
 def test_move_back_to_the_first_lesson_starts_a_new_round(admin_client):
     now = datetime.now(UTC) - timedelta(days=5)
     learner = enrolled("lot@example.org", now)
@@ -221,6 +231,7 @@ def test_move_back_to_the_first_lesson_starts_a_new_round(admin_client):
     assert sent_slugs(learner) == ["01-les-1", "02-les-2", "03-les-3"] * 2
 
 
+@pytest.mark.clock
 def test_unsubscribe_by_admin_stops_all_mail(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now)
@@ -231,6 +242,7 @@ def test_unsubscribe_by_admin_stops_all_mail(admin_client):
     assert sent_slugs(learner) == []
 
 
+@pytest.mark.clock
 def test_erase_removes_personal_data_and_keeps_the_counts(admin_client):
     now = datetime.now(UTC)
     learner = enrolled("lot@example.org", now, first_name="Lot")
@@ -261,6 +273,7 @@ def admin_events() -> list[tuple[str, str, int, str]]:
     return [tuple(row) for row in rows]
 
 
+@pytest.mark.clock
 def test_resend_move_and_unsubscribe_are_each_recorded_with_admin_and_subscriber(admin_client):
     now = datetime.now(UTC)
     enrolled("ander@example.org", now)
@@ -286,6 +299,7 @@ def test_resend_move_and_unsubscribe_are_each_recorded_with_admin_and_subscriber
     assert refused.status_code == 302 and len(admin_events()) == 3
 
 
+@pytest.mark.clock
 def test_erase_is_recorded_and_blanks_the_detail_of_earlier_records(admin_client):
     now = datetime.now(UTC)
     other = enrolled("ander@example.org", now)
@@ -303,6 +317,7 @@ def test_erase_is_recorded_and_blanks_the_detail_of_earlier_records(admin_client
     assert len(admin_events()) == 3
 
 
+@pytest.mark.clock
 def test_csv_export_neutralises_formulas(admin_client):
     now = datetime.now(UTC)
     for name in ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "Gewoon"]:
@@ -361,6 +376,7 @@ def test_import_can_skip_bad_rows(admin_client):
     assert people == {"anna@example.org": "active", "cees@example.org": "pending"}
 
 
+@pytest.mark.clock
 def test_import_never_activates_without_consent_and_confirms_only_when_asked(admin_client, outbox):
     text = "email,first_name,consent\nja@example.org,Ja,ja\nnee@example.org,Nee,nee\n"
     import_csv(admin_client, text)
@@ -389,6 +405,7 @@ def test_import_never_activates_without_consent_and_confirms_only_when_asked(adm
     }
 
 
+@pytest.mark.clock
 def test_import_refuses_existing_people_and_a_file_without_email_column(admin_client):
     enrolled("al@example.org", datetime.now(UTC), first_name="Al")
     response = import_csv(admin_client, "email,first_name,consent\nal@example.org,Ander,ja\n")

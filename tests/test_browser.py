@@ -11,6 +11,7 @@ from tests.web import link_in
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.clock
 def test_sign_up_confirm_from_email_and_open_the_lesson(server, smtp_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(

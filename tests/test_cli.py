@@ -72,6 +72,7 @@ def test_init_is_safe_to_run_again(env):
     assert "created" not in second.output
 
 
+@pytest.mark.clock
 def test_lessons_import_dry_run_shows_the_reach_and_the_rule_is_kept(env, course_files, app):
     from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,7 @@ def test_lessons_import_refuses_a_broken_folder_and_says_why(env, course_files):
     assert "nothing was imported" in result.output
 
 
+@pytest.mark.clock
 def test_tick_with_now_runs_a_course_without_waiting(env):
     run("init")
     from ecourse import create_app
@@ -164,6 +166,7 @@ def test_tick_rejects_a_time_without_offset(env):
     assert result.exit_code == 2 and "UTC offset" in result.output
 
 
+@pytest.mark.clock
 def test_timeline_shows_sent_scheduled_and_skipped(env, course_files):
     run("init")
     from ecourse import create_app
@@ -201,6 +204,7 @@ def _drop_timezone(course_yml: Path) -> None:
     course_yml.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
+@pytest.mark.clock
 def test_timezone_setting_is_the_default_for_a_course_that_names_none(
     env, course_files, monkeypatch
 ):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from ecourse.db import db
@@ -15,6 +16,7 @@ from ecourse.signup.service import confirm
 from tests.factories import process_environment, sign_up
 
 
+@pytest.mark.clock
 def test_three_processes_ticking_at_once_send_each_message_exactly_once(settings, smtp_server, app):
     now = utcnow()
     active = [sign_up(f"active{number}@example.org", now) for number in range(40)]

@@ -286,6 +286,7 @@ def test_an_empty_secret_key_file_is_refused(tmp_path):
         create_app({"DATA_DIR": str(tmp_path)})
 
 
+@pytest.mark.clock
 def test_resume_command_lifts_a_pause(make_app, monkeypatch, settings):
     from click.testing import CliRunner
 

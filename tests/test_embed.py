@@ -71,6 +71,7 @@ def is_check_email(response) -> bool:
     return response.status_code == 303 and response.headers["Location"] == "/aangemeld"
 
 
+@pytest.mark.clock
 def test_the_snippet_registers_a_sign_up_and_sends_to_check_your_email(app, client, outbox):
     response = snippet_post(client, timezone="Europe/Brussels")
     assert is_check_email(response)
@@ -142,6 +143,7 @@ def test_validation_errors_show_our_own_form_with_the_errors(app, client):
     assert count(Subscriber) == 0
 
 
+@pytest.mark.clock
 def test_without_javascript_the_visitor_finishes_on_our_own_form_in_one_click(app, client):
     response = snippet_post(client, elapsed_ms="")
     assert response.status_code == 200 and "Nog één stap" in response.text
@@ -174,6 +176,7 @@ def test_an_unknown_course_is_not_found(app, client):
     assert response.status_code == 404
 
 
+@pytest.mark.clock
 def test_signing_up_again_from_the_snippet_reveals_nothing(app, client):
     enrolled("anna@example.org", datetime.now(UTC))
     assert is_check_email(snippet_post(client))
@@ -232,6 +235,7 @@ def test_the_admin_page_shows_each_snippet_as_text_to_copy(app, admin_client):
     assert f"{BASE_URL}/api/v1/signups" in page.text
 
 
+@pytest.mark.clock
 def test_the_admin_page_says_when_no_site_is_allowed(make_app):
     client = make_app(EMBED_ORIGINS="").test_client()
     accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))

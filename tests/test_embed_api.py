@@ -46,6 +46,7 @@ def subscribers() -> int:
     return db.session.scalar(select(func.count()).select_from(Subscriber))
 
 
+@pytest.mark.clock
 def test_a_sign_up_is_accepted_registered_and_confirmed_by_email(app, client, outbox, wakes):
     response = post(client, body(timezone="America/Curacao"))
     assert (response.status_code, response.json) == (202, ACCEPTED)
@@ -64,6 +65,7 @@ def test_a_sign_up_is_accepted_registered_and_confirmed_by_email(app, client, ou
     assert [message.to for message in outbox] == ["anna@example.org"]
 
 
+@pytest.mark.clock
 def test_a_known_address_gets_the_same_answer_and_nothing_changes(app, client, wakes):
     enrolled("anna@example.org", datetime.now(UTC))
     response = post(client, body())
@@ -165,6 +167,7 @@ def test_too_many_sign_ups_get_a_json_429(app, client):
     assert "Retry-After" in limited.headers
 
 
+@pytest.mark.clock
 def test_the_course_is_chosen_by_slug_or_is_the_default(app, client, course_files, settings):
     from pathlib import Path
 

@@ -69,6 +69,7 @@ def subscribers() -> int:
     return db.session.scalar(select(func.count()).select_from(Subscriber))
 
 
+@pytest.mark.clock
 def test_a_visitor_signs_up_on_the_academys_page(academy, smtp_server, browser):
     page = browser.new_page(locale="nl-NL", timezone_id="Europe/Brussels")
     page.goto(academy)
@@ -87,6 +88,7 @@ def test_a_visitor_signs_up_on_the_academys_page(academy, smtp_server, browser):
     assert db.session.scalar(select(Consent.source_url)) == academy  # the page, from Referer
 
 
+@pytest.mark.clock
 def test_a_bot_that_submits_at_once_is_dropped_quietly(academy, server, browser):
     page = browser.new_page()
     page.goto(academy)
@@ -96,6 +98,7 @@ def test_a_bot_that_submits_at_once_is_dropped_quietly(academy, server, browser)
     assert subscribers() == 0
 
 
+@pytest.mark.clock
 def test_without_javascript_the_visitor_finishes_on_our_own_page(academy, smtp_server, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -115,6 +118,7 @@ def test_without_javascript_the_visitor_finishes_on_our_own_page(academy, smtp_s
     context.close()
 
 
+@pytest.mark.clock
 def test_the_academys_own_script_can_call_the_api(academy, server, smtp_server, browser):
     page = browser.new_page()
     page.goto(academy)

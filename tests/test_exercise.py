@@ -188,6 +188,7 @@ def test_a_lesson_not_yet_received_cannot_be_checked_in(client, learner):
     assert progress_of(learner, "02-les-2") is None
 
 
+@pytest.mark.clock
 def test_another_learner_writes_only_their_own_row_and_never_sees_the_first(
     app, client, learner, outbox
 ):
@@ -208,6 +209,7 @@ def test_another_learner_writes_only_their_own_row_and_never_sees_the_first(
     assert "Les 1: Les nummer 1</th>" in client.get("/cursus/testcursus").text
 
 
+@pytest.mark.clock
 def test_a_learner_of_another_course_is_forbidden_here(app, learner, course_files, outbox):
     from ecourse.catalog import import_path
     from tests.factories import CourseWriter, the_course
@@ -256,6 +258,7 @@ def test_record_checkin_stamps_now_and_creates_the_row_when_needed(app, learner)
     assert progress.opened_at == now
 
 
+@pytest.mark.clock
 def test_record_checkin_touches_nothing_but_the_check_in(app, learner):
     enrollment = learner.enrollments[0]
     lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "01-les-1"))

@@ -74,6 +74,7 @@ def _failed_response(response, errors: list) -> None:
         errors.append(f"{response.status} {response.url}")
 
 
+@pytest.mark.clock
 def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, server, browser):
     page, errors = new_page(browser)
     page.goto(server + lesson_link)
@@ -148,6 +149,7 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     assert errors == []  # no CSP violation, no script error
 
 
+@pytest.mark.clock
 def test_timer_without_motion_counts_down_as_plain_text_and_ends_calmly(
     lesson_link, server, browser
 ):
@@ -174,6 +176,7 @@ def test_timer_without_motion_counts_down_as_plain_text_and_ends_calmly(
     assert errors == []
 
 
+@pytest.mark.clock
 def test_without_javascript_the_steps_stand_alone(lesson_link, server, browser):
     page, _ = new_page(browser, java_script_enabled=False)
     page.goto(server + lesson_link)

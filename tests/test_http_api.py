@@ -221,6 +221,7 @@ def test_event_for_an_unknown_address_is_recorded_and_accepted(hooked):
     assert db.session.scalar(select(ProviderEvent.email)) == "nobody@example.org"
 
 
+@pytest.mark.clock
 def test_provider_events_are_shown_escaped_on_the_subscriber_page(hooked):
     from ecourse.admin import accounts
     from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, log_in

@@ -148,6 +148,7 @@ def _every_stored_value() -> str:
     return "\n".join(values)
 
 
+@pytest.mark.clock
 def test_after_thirty_days_an_unconfirmed_sign_up_is_gone_from_every_table(app, client):
     headers = {"User-Agent": "Vergeetbrowser/7.1"}
     sign_up_form(client, "vergeet@example.org", headers=headers, first_name="Vera")
@@ -221,6 +222,7 @@ def test_a_learner_who_stopped_the_course_can_sign_up_again_and_go_on(app, clien
     assert subjects(outbox, "opnieuw-in@example.org")[-1] == "Les 2: Les nummer 2"
 
 
+@pytest.mark.clock
 def test_a_new_sign_up_with_a_forgotten_address_works(app, client, outbox):
     sign_up("opnieuw@example.org", START)
     run_pass(START + timedelta(days=31))

@@ -198,6 +198,7 @@ def open_lesson(client, outbox, number: int, word: str = "Lesson") -> str:
     return entered.location
 
 
+@pytest.mark.clock
 def test_an_english_course_sends_its_confirmation_and_lessons_in_english(english_course, outbox):
     enrolled_in("welcome", "emma@example.org", datetime.now(UTC), first_name="Emma")
     confirm, lesson = outbox
@@ -314,6 +315,7 @@ def test_a_missing_page_is_english_for_a_learner_of_an_english_course(client, en
     assert "Something went wrong" in response.text and "Dat lukte niet" not in response.text
 
 
+@pytest.mark.clock
 def test_signing_up_for_an_english_course_is_english_from_form_to_welcome(
     english_course, client, outbox
 ):
@@ -383,6 +385,7 @@ def test_an_open_course_follows_the_browser(client, open_learner):
     assert '<html lang="nl">' in other.text  # neither: Dutch
 
 
+@pytest.mark.clock
 def test_a_learner_of_an_open_course_chooses_english_and_their_emails_follow(
     client, open_learner, outbox
 ):
@@ -408,6 +411,7 @@ def test_a_learner_of_an_open_course_chooses_english_and_their_emails_follow(
     assert_english(lesson.subject + lesson.text + lesson.html)
 
 
+@pytest.mark.clock
 def test_signing_up_for_an_open_course_keeps_the_browser_language(open_course, client, outbox):
     english = {"Accept-Language": "en"}
     page = client.get("/c/world", headers=english)
@@ -432,6 +436,7 @@ def test_the_language_choice_is_only_for_courses_that_leave_it_open(client, engl
 # --- Dutch stays Dutch ---------------------------------------------------------------------
 
 
+@pytest.mark.clock
 def test_a_dutch_course_stays_dutch_whatever_the_browser_says(app, client, outbox):
     enrolled("lotte@example.org", datetime.now(UTC), first_name="Lotte")
     run_pass(datetime.now(UTC))

@@ -134,6 +134,7 @@ def test_unsubscribe_page_offers_two_choices_and_a_get_changes_nothing(client, l
     )
 
 
+@pytest.mark.clock
 def test_stopping_the_course_ends_the_lessons_and_keeps_the_address(client, learner, outbox):
     url = unsubscribe_link(outbox)
     page = client.get(url)
@@ -168,6 +169,7 @@ def test_unsubscribe_form_without_csrf_token_is_refused(client, learner, outbox)
     assert db.session.scalar(select(Subscriber.status)) == "active"
 
 
+@pytest.mark.clock
 def test_one_click_post_stops_this_course_without_cookies_or_token(app, learner, outbox):
     header = dict(next(m for m in outbox if m.subject.startswith("Les")).headers)
     url = header["List-Unsubscribe"].strip("<>").replace(BASE_URL, "")
@@ -197,6 +199,7 @@ def test_pages_carry_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+@pytest.mark.clock
 def test_user_text_is_escaped_in_pages_and_emails(app, client, outbox):
     now = datetime.now(UTC)
     enrolled("xss@example.org", now, first_name="<script>alert(1)</script>")
@@ -206,6 +209,7 @@ def test_user_text_is_escaped_in_pages_and_emails(app, client, outbox):
     assert "&lt;script&gt;" in lesson.html
 
 
+@pytest.mark.clock
 def test_raw_html_in_lesson_markdown_is_sanitised(app, client, course_files, outbox):
     from ecourse.catalog import import_path
 
@@ -226,6 +230,7 @@ def test_raw_html_in_lesson_markdown_is_sanitised(app, client, course_files, out
     assert "javascript:" not in page.text
 
 
+@pytest.mark.clock
 def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
     from ecourse import ledger
 

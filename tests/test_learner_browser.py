@@ -118,6 +118,7 @@ def download_and_delete(journey: Journey, smtp_server, address: str) -> None:
     assert goodbye["To"] == address and goodbye["Subject"] == "Je gegevens zijn gewist"
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("size", VIEWPORTS)
 def test_a_learner_takes_the_course_at_their_own_pace_and_leaves_without_a_trace(
     server, smtp_server, browser, size

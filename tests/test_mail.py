@@ -34,6 +34,7 @@ def smtp_app(settings, smtp_server):
         db.engine.dispose()
 
 
+@pytest.mark.clock
 def test_lesson_email_is_standard_multipart_with_the_right_headers(smtp_app, smtp_server):
     now = datetime.now(UTC)
     enrolled("wire@example.org", now, first_name="Wim")
@@ -61,6 +62,7 @@ def test_lesson_email_is_standard_multipart_with_the_right_headers(smtp_app, smt
     assert "Hoi Wim" in message.get_body(("plain",)).get_content()
 
 
+@pytest.mark.clock
 def test_links_in_the_received_email_work_when_followed(smtp_app, smtp_server):
     now = datetime.now(UTC)
     enrolled("follow@example.org", now)
@@ -81,6 +83,7 @@ def test_links_in_the_received_email_work_when_followed(smtp_app, smtp_server):
     assert landed.status_code == 200 and "Tempo, pauze en je gegevens" in landed.text
 
 
+@pytest.mark.clock
 def test_permanent_refusal_marks_the_address_bounced(smtp_app, smtp_server):
     now = datetime.now(UTC)
     from tests.factories import sign_up
@@ -94,6 +97,7 @@ def test_permanent_refusal_marks_the_address_bounced(smtp_app, smtp_server):
     assert delivery.status == "failed" and delivery.last_error.startswith("550")
 
 
+@pytest.mark.clock
 def test_temporary_refusal_is_retried_with_backoff_and_the_same_message_id(smtp_app, smtp_server):
     now = datetime.now(UTC)
     from tests.factories import sign_up
@@ -112,6 +116,7 @@ def test_temporary_refusal_is_retried_with_backoff_and_the_same_message_id(smtp_
     assert delivery.send_after == now + timedelta(minutes=6) + timedelta(minutes=10)
 
 
+@pytest.mark.clock
 def test_relay_down_keeps_mail_queued_until_it_is_back(settings, smtp_server):
     app = create_app(
         settings | smtp_server.settings | {"SMTP_PORT": free_port(), "SMTP_TIMEOUT": 2.0}
@@ -283,6 +288,7 @@ def test_smtp_backend_reuses_one_connection_and_reconnects_after_a_drop(smtp_ser
     assert smtp_server.connections == 2
 
 
+@pytest.mark.clock
 def test_list_unsubscribe_offers_mailto_when_configured(settings):
     app = create_app(settings | {"UNSUBSCRIBE_MAILTO": "afmelden@academie.test"})
     with app.app_context():

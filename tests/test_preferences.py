@@ -79,6 +79,7 @@ def proposal_of(response) -> str:
     return response.text.split('id="voorstel"')[1].split("</section>")[0]
 
 
+@pytest.mark.clock
 def test_the_preview_shows_the_course_as_it_will_be_not_as_it_was(client, learner):
     zone = post_change(client, "/voorkeuren/tijd", send_time="07:30", timezone="America/New_York")
     planned = [line for line in proposal_of(zone).splitlines() if "," in line and ":" in line]
@@ -123,6 +124,7 @@ def test_the_cli_timeline_lists_the_learners_changes(client, learner, settings, 
     assert f"{local}  pace" in result.output  # in the course's zone, like the lessons
 
 
+@pytest.mark.clock
 def test_next_lesson_now_arrives_within_the_same_pass(client, learner, outbox):
     response = post_change(client, "/voorkeuren/testcursus/nu", step="save")
     assert response.status_code == 302
@@ -145,6 +147,7 @@ def test_changes_need_a_csrf_token(client, learner):
     assert enrollment().status == "active"
 
 
+@pytest.mark.clock
 def test_the_page_is_only_for_the_learner_whose_link_it_was(app, learner):
     stranger = app.test_client()
     assert stranger.get(PAGE).status_code == 403
@@ -157,6 +160,7 @@ def test_the_page_is_only_for_the_learner_whose_link_it_was(app, learner):
     assert "ander@example.org" in theirs and "eigen@example.org" not in theirs
 
 
+@pytest.mark.clock
 def test_my_data_holds_everything_personal(client, learner):
     progress = Progress(
         enrollment_id=enrollment().id,
@@ -183,6 +187,7 @@ def test_my_data_holds_everything_personal(client, learner):
     assert data["changes"][0]["by"] == "you" and data["changes"][0]["action"] == "pace"
 
 
+@pytest.mark.clock
 def test_delete_me_erases_at_once_and_sends_one_goodbye(client, learner, outbox):
     page = client.get(PAGE)
     refused = client.post("/voorkeuren/wissen", data={"csrf_token": csrf_token(page.text)})

@@ -23,6 +23,7 @@ from tests.smtpserver import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.clock
 def test_worker_process_sends_what_is_queued(settings, smtp_server, app):
     sign_up("worker@example.org", utcnow())
     env = process_environment(settings | smtp_server.settings)

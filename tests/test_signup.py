@@ -60,6 +60,7 @@ def test_sign_up_creates_a_pending_subscriber_with_a_consent_record(client):
     assert db.session.scalar(select(Delivery.kind)) == "confirm"
 
 
+@pytest.mark.clock
 def test_confirmation_email_is_transactional_with_an_expiring_link(client, outbox):
     sign_up_form(client, "bea@example.org", first_name="Bea")
     run_pass(datetime.now(UTC))
@@ -92,6 +93,7 @@ def test_repeated_sign_up_resends_the_confirmation_after_the_interval(app):
     assert [key.rsplit(":", 1)[1] for key in keys] == ["1", "2"]
 
 
+@pytest.mark.clock
 def test_sign_up_of_an_active_subscriber_changes_nothing_and_says_the_same(client, app):
     from tests.factories import enrolled
 
@@ -136,6 +138,7 @@ def test_sign_ups_are_rate_limited_per_address(client):
     assert "Even rustig aan" in last.text
 
 
+@pytest.mark.clock
 def test_confirm_link_shows_a_button_and_does_not_confirm_on_get(client, outbox):
     sign_up_form(client, "click@example.org")
     run_pass(datetime.now(UTC))
@@ -151,6 +154,7 @@ def test_confirm_link_shows_a_button_and_does_not_confirm_on_get(client, outbox)
     assert enrollment.started_at == subscriber.confirmed_at
 
 
+@pytest.mark.clock
 def test_confirming_twice_is_harmless(client, outbox):
     sign_up_form(client, "twice@example.org")
     run_pass(datetime.now(UTC))
@@ -161,6 +165,7 @@ def test_confirming_twice_is_harmless(client, outbox):
     assert count(Enrollment) == 1
 
 
+@pytest.mark.clock
 def test_expired_confirmation_link_says_so(app, client, outbox):
     app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"] = -1
     sign_up_form(client, "old@example.org")
@@ -228,6 +233,7 @@ def _send_signup(client, email: str, rendered: str | None, **fields):
     return client.post("/", data=data | fields)
 
 
+@pytest.mark.clock
 def test_time_trap_accepts_a_form_shown_long_enough_ago(trapped):
     shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=4))
     response = _send_signup(trapped, "mens@example.org", shown)
@@ -236,6 +242,7 @@ def test_time_trap_accepts_a_form_shown_long_enough_ago(trapped):
     assert count(Delivery) == 1
 
 
+@pytest.mark.clock
 def test_time_trap_quietly_drops_a_form_sent_right_after_it_was_shown(trapped, outbox):
     page = trapped.get("/")
     fresh = _hidden(page.text, "rendered")
@@ -261,6 +268,7 @@ def test_a_form_without_a_true_stamp_is_shown_again_to_be_sent_once_more(trapped
     assert count(Subscriber) == 0
 
 
+@pytest.mark.clock
 def test_a_stamp_from_another_key_or_purpose_is_not_taken(trapped):
     then = int((datetime.now(UTC) - timedelta(minutes=5)).timestamp())
     other_key = URLSafeTimedSerializer("another-secret", salt="ecourse.form").dumps(then)
@@ -271,6 +279,7 @@ def test_a_stamp_from_another_key_or_purpose_is_not_taken(trapped):
     assert count(Subscriber) == 0
 
 
+@pytest.mark.clock
 def test_a_form_left_open_for_more_than_a_day_is_shown_again_and_then_taken(trapped):
     stale = timetrap.stamp(datetime.now(UTC) - timedelta(days=1, minutes=1))
     response = _send_signup(trapped, "oud@example.org", stale)
@@ -281,6 +290,7 @@ def test_a_form_left_open_for_more_than_a_day_is_shown_again_and_then_taken(trap
     assert again.status_code == 302 and count(Subscriber) == 1
 
 
+@pytest.mark.clock
 def test_a_form_shown_again_with_errors_keeps_its_first_stamp(trapped):
     shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=4))
     page = _send_signup(trapped, "vergeten@example.org", shown, consent="")
@@ -294,6 +304,7 @@ def test_a_form_shown_again_with_errors_keeps_its_first_stamp(trapped):
     assert again.status_code == 302 and count(Subscriber) == 1
 
 
+@pytest.mark.clock
 def test_honeypot_still_drops_a_slow_enough_form(trapped):
     shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=10))
     response = _send_signup(trapped, "bot@example.org", shown, website="http://spam.example")

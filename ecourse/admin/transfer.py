@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
-import time
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from flask import current_app, render_template, request
@@ -21,8 +21,10 @@ from ecourse.passes import utcnow
 
 MAX_FILES = 500
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
-UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{22}")
-UPLOAD_KEPT_SECONDS = 24 * 3600  # a checked upload not imported within a day is removed
+# A checked upload waits in a folder named for the moment it came in and a random part,
+# `1765000000-<22 characters>`, so clearing old ones reads the product's clock only.
+UPLOAD_NAME = re.compile(r"(?P<at>[0-9]{1,12})-[A-Za-z0-9_-]{22}")
+UPLOAD_KEPT = timedelta(days=1)  # a checked upload not imported within a day is removed
 
 
 @bp.get("/cursussen/<slug>/export")
@@ -62,20 +64,23 @@ def import_course(slug: str):
     return page, status
 
 
-def _uploads() -> Path:
+def _uploads(now: datetime) -> Path:
+    """The folder of checked uploads, without those older than a day (or not ours)."""
     folder = Path(current_app.config["ECOURSE"]["DATA_DIR"]) / "imports"
     folder.mkdir(exist_ok=True)
-    cutoff = time.time() - UPLOAD_KEPT_SECONDS
+    cutoff = (now - UPLOAD_KEPT).timestamp()
     for old in folder.iterdir():
-        if old.stat().st_mtime < cutoff:
+        named = UPLOAD_NAME.fullmatch(old.name)
+        if not named or int(named["at"]) < cutoff:
             shutil.rmtree(old, ignore_errors=True)
     return folder
 
 
 def _check_upload(upload: FileStorage, apply_form: ImportApplyForm):
     """Keep the upload for the second step and show what importing it would do."""
-    name = secrets.token_urlsafe(16)
-    folder = _uploads() / name
+    now = utcnow()
+    name = f"{int(now.timestamp())}-{secrets.token_urlsafe(16)}"
+    folder = _uploads(now) / name
     folder.mkdir()
     problems = unpack(upload, folder)
     if problems:
@@ -90,7 +95,7 @@ def _check_upload(upload: FileStorage, apply_form: ImportApplyForm):
 
 def _apply_upload(apply_form: ImportApplyForm):
     name = apply_form.upload.data or ""
-    folder = _uploads() / name
+    folder = _uploads(utcnow()) / name
     if not UPLOAD_NAME.fullmatch(name) or not folder.is_dir():
         return ["Deze upload is verlopen of al geïmporteerd. Upload het bestand opnieuw."], None, []
     try:
