@@ -123,7 +123,8 @@ def worker(app: Flask) -> None:
 @with_app
 def tick(app: Flask, now: datetime | None) -> None:
     """Run one pass (plan what is due, send what is queued), print what it did, exit."""
-    from ecourse.passes import run_pass, utcnow
+    from ecourse.clock import utcnow
+    from ecourse.passes import run_pass
 
     _warn_about_base_url()
     report = run_pass(now or utcnow())
@@ -136,7 +137,7 @@ def tick(app: Flask, now: datetime | None) -> None:
 def resume(app: Flask) -> None:
     """Resume sending after it paused for too many errors in a row."""
     from ecourse import health
-    from ecourse.passes import utcnow
+    from ecourse.clock import utcnow
 
     paused = health.paused_until(utcnow())
     health.resume()

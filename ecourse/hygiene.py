@@ -16,12 +16,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ecourse import ledger, pacing, privacy
+from ecourse import journal, ledger, privacy
 from ecourse.db import db, take_write_lock
 from ecourse.models import Subscriber
 
 BATCH_SIZE = 500
-SYSTEM = pacing.SYSTEM
+SYSTEM = journal.SYSTEM
 
 
 @dataclass
@@ -99,4 +99,4 @@ def forget(subscriber: Subscriber, now: datetime) -> None:
     days = current_app.config["ECOURSE"]["FORGET_UNCONFIRMED_DAYS"]
     privacy.erase(subscriber, f"not confirmed within {days} days", now)
     detail = f"niet bevestigd binnen {days} dagen: persoonsgegevens gewist"
-    pacing.record(subscriber, "erase", detail, SYSTEM, now)
+    journal.record(subscriber, "erase", detail, SYSTEM, now)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 
 WHO = "bestanden (ecourse lessons import)"
 

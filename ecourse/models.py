@@ -270,9 +270,11 @@ class LessonChange(db.Model):
     lesson: Mapped[Lesson] = relationship()
 
 
-class AdminEvent(db.Model):
+class Event(db.Model):
     """A change to a subscriber's course (pause, slower pace, resend, erase, …), kept as a
     record for their timeline: made by an admin, by the learner, or by the system."""
+
+    __tablename__ = "admin_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

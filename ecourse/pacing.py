@@ -16,9 +16,9 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ecourse import drip, ledger, planner, timeline
+from ecourse import drip, journal, ledger, planner, timeline
 from ecourse.db import db
-from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
 
 MAX_EXTRA_DAYS = 14
 
@@ -26,33 +26,6 @@ MAX_EXTRA_DAYS = 14
 class NotPossible(ValueError):
     """The change does not apply in the course's current state. The message is lazy: it
     speaks the language of the page that shows it (the admin's is Dutch)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change: "learner", "admin" (with the admin's address) or "system"."""
-
-    kind: str
-    email: str = ""
-
-
-LEARNER = Actor("learner")
-SYSTEM = Actor("system")
-# How a reason stored on a delivery names who made the change (see admin.wording).
-BY_WHOM = {"admin": "an admin", "learner": "the learner", "system": "the system"}
-
-
-def record(subscriber: Subscriber, action: str, detail: str, by: Actor, now: datetime) -> None:
-    db.session.add(
-        AdminEvent(
-            at=now,
-            actor=by.kind,
-            admin_email=by.email,
-            subscriber_id=subscriber.id,
-            action=action,
-            detail=detail,
-        )
-    )
 
 
 def fresh(enrollment: Enrollment) -> Enrollment:
@@ -66,7 +39,7 @@ def fresh(enrollment: Enrollment) -> Enrollment:
     return found
 
 
-def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) -> Enrollment:
+def pause(enrollment: Enrollment, days: int | None, by: journal.Actor, now: datetime) -> Enrollment:
     """Pause for `days` (it ends by itself) or, with None, until resumed."""
     enrollment = fresh(enrollment)
     if enrollment.status not in ("active", "paused"):
@@ -76,13 +49,13 @@ def pause(enrollment: Enrollment, days: int | None, by: Actor, now: datetime) ->
     until = now + timedelta(days=days) if days else None
     enrollment.status, enrollment.paused_at, enrollment.paused_until = "paused", now, until
     enrollment.next_due_at = until
-    ledger.cancel_queued_lessons(enrollment.id, f"paused by {BY_WHOM[by.kind]}")
+    ledger.cancel_queued_lessons(enrollment.id, f"paused by {journal.BY_WHOM[by.kind]}")
     detail = f"gepauzeerd voor {days} dagen" if days else "gepauzeerd tot hervatten"
-    record(enrollment.subscriber, "pause", detail, by, now)
+    journal.record(enrollment.subscriber, "pause", detail, by, now)
     return enrollment
 
 
-def resume(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson | None:
+def resume(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson | None:
     """Go on where the learner was: the rest of the course moves by the time paused."""
     enrollment = fresh(enrollment)
     if enrollment.status != "paused":
@@ -90,11 +63,11 @@ def resume(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson | None:
     planner.end_pause(enrollment, now)
     lesson = planner.reschedule(enrollment, now)
     detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
-    record(enrollment.subscriber, "resume", detail, by, now)
+    journal.record(enrollment.subscriber, "resume", detail, by, now)
     return lesson
 
 
-def set_pace(enrollment: Enrollment, extra_days: int, by: Actor, now: datetime) -> None:
+def set_pace(enrollment: Enrollment, extra_days: int, by: journal.Actor, now: datetime) -> None:
     """Put `extra_days` more days between two lessons (0: the course's own pace)."""
     if not 0 <= extra_days <= MAX_EXTRA_DAYS:
         raise NotPossible(_l("Kies 0 tot en met %(most)s extra dagen.", most=MAX_EXTRA_DAYS))
@@ -103,10 +76,10 @@ def set_pace(enrollment: Enrollment, extra_days: int, by: Actor, now: datetime) 
     enrollment.extra_days = extra_days
     planner.reschedule(enrollment, now)
     detail = f"{extra_days} extra dag(en) tussen de lessen" if extra_days else "gewoon tempo"
-    record(enrollment.subscriber, "pace", detail, by, now)
+    journal.record(enrollment.subscriber, "pace", detail, by, now)
 
 
-def send_next_now(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson:
+def send_next_now(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson:
     """Queue the next lesson at once; the lessons after it keep their distance from it."""
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
@@ -131,20 +104,27 @@ def send_next_now(enrollment: Enrollment, by: Actor, now: datetime) -> Lesson:
     tz = planner.rhythm_for(enrollment).tz
     enrollment.started_at = drip.shift_local(now, -timedelta(days=lesson.day), tz)
     enrollment.next_due_at = None  # in flight until the sender records it
-    record(enrollment.subscriber, "send_now", f"{lesson.title} nu gevraagd", by, now)
+    journal.record(enrollment.subscriber, "send_now", f"{lesson.title} nu gevraagd", by, now)
     return lesson
 
 
-def move_to(enrollment: Enrollment, target: Lesson, by: Actor, now: datetime) -> None:
+def move_to(enrollment: Enrollment, target: Lesson, by: journal.Actor, now: datetime) -> None:
     """Make `target` the next lesson, at the next send slot (a new round: the lessons
     before it are recorded as skipped in it; earlier rounds stay as history)."""
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
-    ledger.cancel_queued_lessons(enrollment.id, f"moved to {target.slug} by {BY_WHOM[by.kind]}")
+    ledger.cancel_queued_lessons(
+        enrollment.id, f"moved to {target.slug} by {journal.BY_WHOM[by.kind]}"
+    )
     enrollment.round += 1
     for lesson in enrollment.course.published_lessons:
         if lesson.order_key < target.order_key:
-            _skip(enrollment, lesson, f"moved to lesson {target.slug} by {BY_WHOM[by.kind]}", now)
+            _skip(
+                enrollment,
+                lesson,
+                f"moved to lesson {target.slug} by {journal.BY_WHOM[by.kind]}",
+                now,
+            )
     if enrollment.status == "paused":
         planner.end_pause(enrollment, now)
     rhythm = planner.rhythm_for(enrollment)
@@ -153,10 +133,10 @@ def move_to(enrollment: Enrollment, target: Lesson, by: Actor, now: datetime) ->
     enrollment.last_sent_at, enrollment.completed_at = None, None
     enrollment.status = "active"
     planner.reschedule(enrollment, now)
-    record(enrollment.subscriber, "move", f"verplaatst naar {target.title}", by, now)
+    journal.record(enrollment.subscriber, "move", f"verplaatst naar {target.title}", by, now)
 
 
-def restart(enrollment: Enrollment, by: Actor, now: datetime) -> None:
+def restart(enrollment: Enrollment, by: journal.Actor, now: datetime) -> None:
     """Start the course again from its first lesson, at the next send slot."""
     lessons = enrollment.course.published_lessons
     if not lessons:
@@ -164,7 +144,9 @@ def restart(enrollment: Enrollment, by: Actor, now: datetime) -> None:
     move_to(enrollment, lessons[0], by, now)
 
 
-def set_rhythm(subscriber: Subscriber, send_time: str, zone: str, by: Actor, now: datetime) -> None:
+def set_rhythm(
+    subscriber: Subscriber, send_time: str, zone: str, by: journal.Actor, now: datetime
+) -> None:
     """The learner's own send time and time zone, for every course they follow."""
     try:
         parsed = drip.parse_send_time(send_time)
@@ -176,7 +158,7 @@ def set_rhythm(subscriber: Subscriber, send_time: str, zone: str, by: Actor, now
     subscriber.send_time, subscriber.timezone = parsed.strftime("%H:%M"), zone
     for enrollment in enrollments:
         planner.reschedule(enrollment, now)
-    record(subscriber, "rhythm", f"lessen om {subscriber.send_time} ({zone})", by, now)
+    journal.record(subscriber, "rhythm", f"lessen om {subscriber.send_time} ({zone})", by, now)
 
 
 def _refuse_if_stopped(enrollment: Enrollment) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from flask import current_app
+from datetime import datetime
 
 from ecourse import hygiene, mail, planner, recorder, sender
 
@@ -36,19 +34,8 @@ class PassReport:
         return lines
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def run_pass(now: datetime) -> PassReport:
     plan = planner.plan_due(now)
     tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
     sent = sender.send_queued(now, mail.messenger())
     return PassReport(now=now, plan=plan, send=sent, signups=tidied)
-
-
-def wake() -> None:
-    """Ask the in-process scheduler, if this process has one, for a pass right away."""
-    waker = current_app.extensions.get("ecourse.wake")
-    if waker is not None:
-        waker()

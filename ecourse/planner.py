@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ecourse import drip, ledger
+from ecourse import drip, journal, ledger
 from ecourse.db import db, take_write_lock
 from ecourse.models import Course, Delivery, Enrollment, Lesson
 
@@ -188,11 +188,9 @@ def _plan_one(
 
 def _pause_ended(enrollment: Enrollment) -> None:
     """A learner's pause of one or two weeks is over: resume, and say so on the timeline."""
-    from ecourse import pacing  # pacing builds on this module
-
     until = enrollment.paused_until
     end_pause(enrollment, until)
-    pacing.record(enrollment.subscriber, "resume", "pauze voorbij", pacing.SYSTEM, until)
+    journal.record(enrollment.subscriber, "resume", "pauze voorbij", journal.SYSTEM, until)
 
 
 def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:

@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 from ecourse import recorder
 from ecourse.db import db
 from ecourse.models import (
-    AdminEvent,
     Delivery,
     DeliveryAttempt,
     Enrollment,
+    Event,
     Progress,
     ProviderEvent,
     Subscriber,
@@ -42,9 +42,7 @@ def erase(subscriber: Subscriber, reason: str, now: datetime) -> None:
         consent.ip_address, consent.user_agent = "", ""
     _erase_mail_texts(subscriber.id, old_email)
     _erase_own_words(subscriber.id)
-    db.session.execute(
-        update(AdminEvent).where(AdminEvent.subscriber_id == subscriber.id).values(detail="")
-    )
+    db.session.execute(update(Event).where(Event.subscriber_id == subscriber.id).values(detail=""))
 
 
 def _erase_mail_texts(subscriber_id: int, old_email: str) -> None:

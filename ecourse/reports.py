@@ -7,10 +7,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from ecourse import timeline
+from ecourse.clock import utcnow
 from ecourse.dates import format_local
 from ecourse.db import db
-from ecourse.models import AdminEvent, Subscriber
-from ecourse.passes import utcnow
+from ecourse.models import Event, Subscriber
 from ecourse.signup.service import InvalidAddress, normalise_address
 
 
@@ -40,9 +40,7 @@ def print_timeline(email: str, echo: Callable[[str], None]) -> bool:
 def _print_changes(subscriber: Subscriber, echo: Callable[[str], None]) -> None:
     """Changes to the course made by the learner, an admin or the system, oldest first."""
     events = db.session.scalars(
-        select(AdminEvent)
-        .where(AdminEvent.subscriber_id == subscriber.id)
-        .order_by(AdminEvent.at, AdminEvent.id)
+        select(Event).where(Event.subscriber_id == subscriber.id).order_by(Event.at, Event.id)
     ).all()
     if not events:
         return

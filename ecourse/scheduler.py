@@ -12,9 +12,10 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 
-from ecourse.passes import run_pass, utcnow
+from ecourse.clock import utcnow
+from ecourse.passes import run_pass
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +72,10 @@ class Scheduler:
         self.app.extensions.pop("ecourse.wake", None)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+
+
+def wake() -> None:
+    """Ask the in-process scheduler, if this process has one, for a pass right away."""
+    waker = current_app.extensions.get("ecourse.wake")
+    if waker is not None:
+        waker()

@@ -14,11 +14,11 @@ from ecourse.admin import csvfiles
 from ecourse.db import db
 from ecourse.learn import service as learn_service
 from ecourse.models import (
-    AdminEvent,
     Consent,
     Delivery,
     DeliveryAttempt,
     Enrollment,
+    Event,
     Subscriber,
 )
 from ecourse.passes import run_pass
@@ -151,7 +151,7 @@ def test_actions_need_the_confirmation_box(admin_client):
     response = act(admin_client, learner, "pauzeren", confirm=False, enrollment=enrollment.id)
     assert response.status_code == 302
     assert enrollment_of(learner).status == "active"
-    assert db.session.scalar(select(func.count(AdminEvent.id))) == 0
+    assert db.session.scalar(select(func.count(Event.id))) == 0
 
 
 @pytest.mark.clock
@@ -171,9 +171,9 @@ def test_pause_holds_the_course_and_resume_shifts_it_by_the_pause(admin_client):
     enrollment = enrollment_of(learner)
     assert enrollment.status == "active"
     assert enrollment.started_at > started  # the rest of the course moved along
-    actions = db.session.scalars(select(AdminEvent.action).order_by(AdminEvent.id)).all()
+    actions = db.session.scalars(select(Event.action).order_by(Event.id)).all()
     assert actions == ["pause", "resume"]
-    assert db.session.scalar(select(AdminEvent.admin_email)) == ADMIN_EMAIL
+    assert db.session.scalar(select(Event.admin_email)) == ADMIN_EMAIL
 
 
 @pytest.mark.clock
@@ -266,9 +266,9 @@ def test_erase_removes_personal_data_and_keeps_the_counts(admin_client):
 
 def admin_events() -> list[tuple[str, str, int, str]]:
     rows = db.session.execute(
-        select(
-            AdminEvent.action, AdminEvent.admin_email, AdminEvent.subscriber_id, AdminEvent.detail
-        ).order_by(AdminEvent.id)
+        select(Event.action, Event.admin_email, Event.subscriber_id, Event.detail).order_by(
+            Event.id
+        )
     )
     return [tuple(row) for row in rows]
 
@@ -291,7 +291,7 @@ def test_resend_move_and_unsubscribe_are_each_recorded_with_admin_and_subscriber
         ("move", ADMIN_EMAIL, learner.id, "verplaatst naar Les nummer 3"),
         ("unsubscribe", ADMIN_EMAIL, learner.id, "afgemeld door beheer"),
     ]
-    moments = db.session.scalars(select(AdminEvent.at)).all()
+    moments = db.session.scalars(select(Event.at)).all()
     assert all(before <= moment <= after for moment in moments)
     page = admin_client.get(f"/admin/deelnemers/{learner.public_id}")
     assert f"verplaatst door {ADMIN_EMAIL}: verplaatst naar Les nummer 3" in page.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecourse import drip, pacing
+from ecourse import drip, journal
 from ecourse.admin.wording import in_dutch
 
 ENGINE_REASONS = [
@@ -23,8 +23,8 @@ ENGINE_REASONS = [
     "sent again after signing up again",
     "not confirmed within 30 days",
 ]
-PACING_REASONS = [f"paused by {who}" for who in pacing.BY_WHOM.values()] + [
-    f"moved to lesson 03-rust by {who}" for who in pacing.BY_WHOM.values()
+PACING_REASONS = [f"paused by {who}" for who in journal.BY_WHOM.values()] + [
+    f"moved to lesson 03-rust by {who}" for who in journal.BY_WHOM.values()
 ]
 
 

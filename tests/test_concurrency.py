@@ -9,9 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Delivery
-from ecourse.passes import run_pass, utcnow
+from ecourse.passes import run_pass
 from ecourse.signup.service import confirm
 from tests.factories import process_environment, sign_up
 

@@ -292,7 +292,7 @@ def test_resume_command_lifts_a_pause(make_app, monkeypatch, settings):
 
     from ecourse import health
     from ecourse.cli import main
-    from ecourse.passes import utcnow
+    from ecourse.clock import utcnow
 
     make_app()
     health.pause(utcnow(), 60, "relay down")

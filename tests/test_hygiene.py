@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from ecourse import hygiene
 from ecourse.admin import actions, numbers
 from ecourse.db import db
-from ecourse.models import AdminEvent, Consent, Delivery, Subscriber
+from ecourse.models import Consent, Delivery, Event, Subscriber
 from ecourse.passes import run_pass
 from ecourse.signup import service
 from tests.conftest import BASE_URL
@@ -168,7 +168,7 @@ def test_after_thirty_days_an_unconfirmed_sign_up_is_gone_from_every_table(app, 
     subscriber = db.session.scalar(select(Subscriber))
     assert subscriber.status == "erased"
     assert subscriber.suppressed_reason == "not confirmed within 30 days"
-    event = db.session.scalar(select(AdminEvent))
+    event = db.session.scalar(select(Event))
     assert (event.actor, event.action) == ("system", "erase")
     # The anonymous rows behind the counts stay.
     assert db.session.scalar(select(Consent.id)) is not None

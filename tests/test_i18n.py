@@ -19,7 +19,7 @@ from ecourse import lessonfiles
 from ecourse.catalog import import_path
 from ecourse.db import db
 from ecourse.embed.snippet import snippet_for
-from ecourse.models import AdminEvent, Consent, Subscriber
+from ecourse.models import Consent, Event, Subscriber
 from ecourse.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import CourseWriter, enrolled, the_course
@@ -401,7 +401,7 @@ def test_a_learner_of_an_open_course_chooses_english_and_their_emails_follow(
     assert saved.status_code == 302
     db.session.expire_all()
     assert db.session.get(Subscriber, open_learner.id).language == "en"
-    event = db.session.scalar(select(AdminEvent).where(AdminEvent.action == "language"))
+    event = db.session.scalar(select(Event).where(Event.action == "language"))
     assert (event.actor, event.detail) == ("learner", "en")
     after = client.get("/voorkeuren/").text
     assert '<html lang="en">' in after and "Saved: your language." in after

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ecourse.db import db
-from ecourse.models import AdminEvent, Delivery, Enrollment, Subscriber
+from ecourse.models import Delivery, Enrollment, Event, Subscriber
 from ecourse.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
@@ -147,7 +147,7 @@ def test_stopping_the_course_ends_the_lessons_and_keeps_the_address(client, lear
     )
     run_pass(datetime.now(UTC) + timedelta(days=10))
     assert not [m for m in outbox if m.subject.startswith("Les 2")]
-    event = db.session.scalar(select(AdminEvent).where(AdminEvent.action == "stop_course"))
+    event = db.session.scalar(select(Event).where(Event.action == "stop_course"))
     assert (event.actor, event.detail) == ("learner", "gestopt met Testcursus")
     again = client.get(url)
     assert "Deze cursus is al gestopt" in again.text and "Stop alle e-mail" in again.text

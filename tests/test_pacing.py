@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ecourse import pacing
+from ecourse import journal, pacing
 from ecourse.db import db
-from ecourse.models import AdminEvent, Delivery, Enrollment, Lesson
+from ecourse.models import Delivery, Enrollment, Event, Lesson
 from ecourse.passes import run_pass
 from ecourse.planner import plan_due
 from tests.factories import enrolled, run_until
@@ -37,7 +37,7 @@ def enrollment_of(subscriber) -> Enrollment:
 
 def changes(subscriber) -> list[tuple[str, str, str]]:
     events = db.session.scalars(
-        select(AdminEvent).where(AdminEvent.subscriber_id == subscriber.id).order_by(AdminEvent.id)
+        select(Event).where(Event.subscriber_id == subscriber.id).order_by(Event.id)
     )
     return [(event.actor, event.action, event.detail) for event in events]
 
@@ -45,7 +45,7 @@ def changes(subscriber) -> list[tuple[str, str, str]]:
 def test_a_one_week_pause_moves_the_rest_by_a_week_and_ends_by_itself(app):
     learner = enrolled("pauze@example.org", START)
     run_until(START, START + timedelta(days=1))
-    pacing.pause(enrollment_of(learner), 7, pacing.LEARNER, START + timedelta(days=1))
+    pacing.pause(enrollment_of(learner), 7, journal.LEARNER, START + timedelta(days=1))
     db.session.commit()
     run_until(START + timedelta(days=1), START + timedelta(days=14))
     assert sent_dates(learner) == [
@@ -63,7 +63,7 @@ def test_a_pause_over_the_clock_change_keeps_lessons_on_their_local_days(app):
     late = datetime(2026, 3, 20, 22, 40, tzinfo=UTC)  # Friday 20 March, 23:40 in Amsterdam
     learner = enrolled("laat@example.org", late)
     run_pass(late)  # lesson 1 at once
-    pacing.pause(enrollment_of(learner), 14, pacing.LEARNER, late)
+    pacing.pause(enrollment_of(learner), 14, journal.LEARNER, late)
     db.session.commit()
     run_until(late, late + timedelta(days=20))
     # Day 2 after the start, moved by the 14 days paused: 5 April, in summer time now.
@@ -73,12 +73,12 @@ def test_a_pause_over_the_clock_change_keeps_lessons_on_their_local_days(app):
 def test_a_pause_until_resumed_sends_nothing_until_the_learner_comes_back(app):
     learner = enrolled("stil@example.org", START)
     run_pass(START)
-    pacing.pause(enrollment_of(learner), None, pacing.LEARNER, START + timedelta(hours=1))
+    pacing.pause(enrollment_of(learner), None, journal.LEARNER, START + timedelta(hours=1))
     db.session.commit()
     run_until(START + timedelta(hours=1), START + timedelta(days=30))
     assert len(sent_dates(learner)) == 1
     back = START + timedelta(days=30, hours=2)  # 1 April, 11:00 in Amsterdam
-    lesson = pacing.resume(enrollment_of(learner), pacing.LEARNER, back)
+    lesson = pacing.resume(enrollment_of(learner), journal.LEARNER, back)
     db.session.commit()
     assert lesson.slug == "02-les-2"
     run_until(back, back + timedelta(days=5))
@@ -89,7 +89,7 @@ def test_a_pause_until_resumed_sends_nothing_until_the_learner_comes_back(app):
 def test_a_slower_pace_puts_the_extra_days_between_every_two_lessons(app):
     learner = enrolled("rustig@example.org", START)
     run_pass(START)
-    pacing.set_pace(enrollment_of(learner), 3, pacing.LEARNER, START + timedelta(hours=1))
+    pacing.set_pace(enrollment_of(learner), 3, journal.LEARNER, START + timedelta(hours=1))
     db.session.commit()
     run_until(START + timedelta(hours=1), START + timedelta(days=20))
     assert sent_dates(learner) == [
@@ -104,7 +104,7 @@ def test_next_lesson_now_leaves_at_once_and_the_rest_keep_their_distance(app):
     learner = enrolled("nu@example.org", START)
     run_pass(START)
     asked = START + timedelta(hours=5)  # 15:00 the same day
-    lesson = pacing.send_next_now(enrollment_of(learner), pacing.LEARNER, asked)
+    lesson = pacing.send_next_now(enrollment_of(learner), journal.LEARNER, asked)
     db.session.commit()
     assert lesson.slug == "02-les-2"
     run_until(asked, START + timedelta(days=5))
@@ -114,14 +114,14 @@ def test_next_lesson_now_leaves_at_once_and_the_rest_keep_their_distance(app):
         "03-les-3 03-04 07:30",  # two days after lesson 2, as in the course
     ]
     with pytest.raises(pacing.NotPossible, match="alle lessen al gekregen"):
-        pacing.send_next_now(enrollment_of(learner), pacing.LEARNER, START + timedelta(days=6))
+        pacing.send_next_now(enrollment_of(learner), journal.LEARNER, START + timedelta(days=6))
 
 
 def test_next_lesson_now_is_refused_while_one_is_on_its_way(app):
     learner = enrolled("dubbel@example.org", START)
     plan_due(START)  # lesson 1 is queued, not yet sent
     with pytest.raises(pacing.NotPossible, match="al onderweg"):
-        pacing.send_next_now(enrollment_of(learner), pacing.LEARNER, START)
+        pacing.send_next_now(enrollment_of(learner), journal.LEARNER, START)
 
 
 def test_starting_over_begins_at_lesson_one_at_the_next_send_slot(app):
@@ -129,7 +129,7 @@ def test_starting_over_begins_at_lesson_one_at_the_next_send_slot(app):
     run_until(START, START + timedelta(days=5))
     assert enrollment_of(learner).status == "completed"
     again = START + timedelta(days=6, hours=3)  # Sunday 8 March, 13:00
-    pacing.restart(enrollment_of(learner), pacing.LEARNER, again)
+    pacing.restart(enrollment_of(learner), journal.LEARNER, again)
     db.session.commit()
     run_until(again, again + timedelta(days=6))
     assert sent_dates(learner)[3:] == [
@@ -143,7 +143,7 @@ def test_starting_over_begins_at_lesson_one_at_the_next_send_slot(app):
 def test_own_send_time_and_zone_hold_for_the_coming_lessons(app):
     learner = enrolled("londen@example.org", START)
     run_pass(START)
-    pacing.set_rhythm(learner, "18:15", "Europe/London", pacing.LEARNER, START)
+    pacing.set_rhythm(learner, "18:15", "Europe/London", journal.LEARNER, START)
     db.session.commit()
     run_until(START, START + timedelta(days=5))
     london = ZoneInfo("Europe/London")
@@ -161,15 +161,15 @@ def test_own_send_time_and_zone_hold_for_the_coming_lessons(app):
         "03-06 18:15",
     ]
     with pytest.raises(pacing.NotPossible):
-        pacing.set_rhythm(learner, "25:00", "Europe/London", pacing.LEARNER, START)
+        pacing.set_rhythm(learner, "25:00", "Europe/London", journal.LEARNER, START)
     with pytest.raises(pacing.NotPossible):
-        pacing.set_rhythm(learner, "08:00", "Mars/Olympus", pacing.LEARNER, START)
+        pacing.set_rhythm(learner, "08:00", "Mars/Olympus", journal.LEARNER, START)
 
 
 def test_upcoming_shows_the_dates_after_a_pause_with_an_end(app):
     learner = enrolled("vooruit@example.org", START)
     run_pass(START)
-    enrollment = pacing.pause(enrollment_of(learner), 14, pacing.LEARNER, START)
+    enrollment = pacing.pause(enrollment_of(learner), 14, journal.LEARNER, START)
     coming = pacing.upcoming(enrollment, START)
     assert [(e.lesson.slug, f"{e.at.astimezone(AMSTERDAM):%m-%d %H:%M}") for e in coming] == [
         ("02-les-2", "03-18 07:30"),

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from ecourse.db import db
 from ecourse.models import (
-    AdminEvent,
     Consent,
     Delivery,
     Enrollment,
+    Event,
     Lesson,
     Progress,
     Subscriber,
@@ -100,7 +100,7 @@ def test_each_change_lands_on_the_timeline_with_who_made_it(client, learner):
     ]:
         response = post_change(client, path, step="save", **fields)
         assert response.status_code == 302, response.text
-    events = db.session.execute(select(AdminEvent.actor, AdminEvent.action)).all()
+    events = db.session.execute(select(Event.actor, Event.action)).all()
     assert events == [("learner", "pace"), ("learner", "rhythm")]
     subscriber = db.session.get(Subscriber, learner.id)
     assert (subscriber.send_time, subscriber.timezone) == ("08:45", "Europe/Brussels")
@@ -119,7 +119,7 @@ def test_the_cli_timeline_lists_the_learners_changes(client, learner, settings, 
     result = CliRunner().invoke(main, ["timeline", "eigen@example.org"])
     assert "changes:" in result.output
     assert "pace        by learner: 3 extra dag(en) tussen de lessen" in result.output
-    event = db.session.scalar(select(AdminEvent))
+    event = db.session.scalar(select(Event))
     local = event.at.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
     assert f"{local}  pace" in result.output  # in the course's zone, like the lessons
 

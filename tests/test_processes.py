@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 from tests.factories import process_environment, sign_up
 from tests.smtpserver import free_port
 

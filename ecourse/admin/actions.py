@@ -1,4 +1,4 @@
-"""What an admin can do to a learner, each recorded as an `AdminEvent`.
+"""What an admin can do to a learner, each recorded as an `Event`.
 
 Every action takes the write lock first and re-reads the enrollment under it (see
 `planner.locked`), so it never overwrites what a worker did a moment earlier.
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ecourse import ledger, pacing, planner, privacy, recorder
+from ecourse import journal, ledger, pacing, planner, privacy, recorder
 from ecourse.db import db
 from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
 
@@ -20,11 +20,11 @@ class ActionRefused(ValueError):
 
 
 def _record(subscriber: Subscriber, action: str, detail: str, admin: str, now: datetime):
-    pacing.record(subscriber, action, detail, _by(admin), now)
+    journal.record(subscriber, action, detail, _by(admin), now)
 
 
-def _by(admin: str) -> pacing.Actor:
-    return pacing.Actor("admin", admin)
+def _by(admin: str) -> journal.Actor:
+    return journal.Actor("admin", admin)
 
 
 def pause(enrollment: Enrollment, admin: str, now: datetime) -> None:

@@ -15,9 +15,9 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from ecourse.admin import accounts, bp
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Admin
-from ecourse.passes import utcnow
 from ecourse.web import limiter
 
 login_manager = LoginManager()

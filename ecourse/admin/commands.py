@@ -6,7 +6,7 @@ import click
 from flask import Flask
 
 from ecourse.admin import accounts
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 
 
 @click.group("admin")

@@ -11,7 +11,7 @@ from flask import render_template, request
 from ecourse import charts, health, planner
 from ecourse.admin import bp, numbers
 from ecourse.admin.lessons import course_or_404
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 
 DAYS_SHOWN = 30
 

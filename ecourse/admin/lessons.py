@@ -17,9 +17,9 @@ from ecourse import planner
 from ecourse.admin import bp, editing, reach
 from ecourse.admin.forms import LessonForm, MoveForm
 from ecourse.admin.numbers import lesson_counts
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Course, Lesson, LessonChange
-from ecourse.passes import utcnow
 
 
 def course_or_404(slug: str) -> Course:

@@ -10,16 +10,16 @@ from ecourse import timeline
 from ecourse.admin import actions, bp
 from ecourse.admin.csvfiles import export
 from ecourse.admin.forms import ConfirmActionForm
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import (
-    AdminEvent,
     Delivery,
     Enrollment,
+    Event,
     LessonChange,
     ProviderEvent,
     Subscriber,
 )
-from ecourse.passes import utcnow
 
 STATES = {
     "pending": "wacht op bevestiging",
@@ -129,7 +129,7 @@ def subscriber(public_id: str):
         select(Delivery).where(Delivery.subscriber_id == subscriber.id).order_by(Delivery.id)
     )
     events = db.session.scalars(
-        select(AdminEvent).where(AdminEvent.subscriber_id == subscriber.id).order_by(AdminEvent.id)
+        select(Event).where(Event.subscriber_id == subscriber.id).order_by(Event.id)
     )
     return render_template(
         "admin/subscriber.html",

@@ -8,9 +8,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ecourse.admin import bp, csvfiles
 from ecourse.admin.forms import SubscriberImportForm
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Course
-from ecourse.passes import utcnow
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

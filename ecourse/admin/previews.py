@@ -15,9 +15,9 @@ from ecourse import emails, ledger, mail
 from ecourse.admin import bp
 from ecourse.admin.forms import LessonForm
 from ecourse.admin.lessons import course_or_404, draft_from_form
+from ecourse.clock import utcnow
 from ecourse.learn.routes import render_lesson
 from ecourse.models import Subscriber
-from ecourse.passes import utcnow
 from ecourse.web import limiter
 
 SAMPLE_NAME = "Anna"

@@ -17,7 +17,7 @@ from ecourse import catalog, lessonwriter
 from ecourse.admin import bp, editing
 from ecourse.admin.forms import ImportApplyForm, ImportForm
 from ecourse.admin.lessons import course_or_404
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 
 MAX_FILES = 500
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024

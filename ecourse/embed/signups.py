@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ecourse import i18n, web
+from ecourse.clock import utcnow
 from ecourse.embed import api, origins
-from ecourse.passes import utcnow, wake
 from ecourse.planner import course_by_slug, default_course
+from ecourse.scheduler import wake
 from ecourse.signup import service, timetrap
 from ecourse.signup.forms import MESSAGES
 from ecourse.signup.routes import sign_up_origin, signup_limit

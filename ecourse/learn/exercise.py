@@ -16,10 +16,10 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from ecourse import charts
+from ecourse.clock import utcnow
 from ecourse.learn import bp, service
 from ecourse.learn.routes import posted_lesson, render_lesson
 from ecourse.models import Enrollment
-from ecourse.passes import utcnow
 
 NOTE_MAX_CHARS = 5000
 # Form field -> (Progress column, what to say when its value is refused).

@@ -13,10 +13,10 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ecourse import i18n, tokens
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn import bp, service
 from ecourse.models import Course, Subscriber
-from ecourse.passes import utcnow
 from ecourse.signup.forms import ConfirmForm
 from ecourse.web import csrf
 

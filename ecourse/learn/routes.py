@@ -13,10 +13,10 @@ from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from ecourse import markup, placeholders, timeline, tokens
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn import bp, service
 from ecourse.models import Course, Enrollment, Lesson, Subscriber
-from ecourse.passes import utcnow
 from ecourse.signup.forms import ConfirmForm
 
 

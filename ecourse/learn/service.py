@@ -8,7 +8,7 @@ from flask import session
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import ledger, pacing, recorder
+from ecourse import journal, ledger, pacing, recorder
 from ecourse.db import db
 from ecourse.models import Course, Enrollment, Lesson, Progress, Subscriber
 
@@ -54,7 +54,7 @@ def stop_course(subscriber: Subscriber, course: Course | None, now: datetime) ->
         enrollment.status, enrollment.stopped_at, enrollment.next_due_at = "stopped", now, None
         ledger.cancel_queued_lessons(enrollment.id, "course stopped by the learner")
         detail = f"gestopt met {enrollment.course.title}"
-        pacing.record(subscriber, "stop_course", detail, pacing.LEARNER, now)
+        journal.record(subscriber, "stop_course", detail, journal.LEARNER, now)
         changed = True
     db.session.commit()
     return changed

@@ -7,13 +7,14 @@ import json
 from flask import flash, redirect, render_template, session, url_for
 from sqlalchemy import select
 
-from ecourse import ledger, pacing, privacy
+from ecourse import journal, ledger, privacy
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn.service import current_learner
-from ecourse.models import AdminEvent, Delivery, Lesson, Progress, Subscriber
-from ecourse.passes import utcnow, wake
+from ecourse.models import Delivery, Event, Lesson, Progress, Subscriber
 from ecourse.preferences import bp, forms
 from ecourse.preferences.routes import first_error
+from ecourse.scheduler import wake
 
 
 @bp.get("/mijn-gegevens.json")
@@ -111,12 +112,12 @@ def _delivery(delivery: Delivery) -> dict:
     }
 
 
-def _events(subscriber: Subscriber) -> list[AdminEvent]:
-    query = select(AdminEvent).where(AdminEvent.subscriber_id == subscriber.id)
-    return list(db.session.scalars(query.order_by(AdminEvent.id)))
+def _events(subscriber: Subscriber) -> list[Event]:
+    query = select(Event).where(Event.subscriber_id == subscriber.id)
+    return list(db.session.scalars(query.order_by(Event.id)))
 
 
-def _event(event: AdminEvent) -> dict:
+def _event(event: Event) -> dict:
     by = {"admin": "the academy", "learner": "you", "system": "automatically"}
     return {
         "at": _when(event.at),
@@ -145,7 +146,7 @@ def delete_me():
 def erase_on_request(subscriber: Subscriber, now) -> None:
     address = subscriber.email
     privacy.erase(subscriber, "erased at the learner's own request", now)
-    pacing.record(subscriber, "delete_me", "", pacing.LEARNER, now)
+    journal.record(subscriber, "delete_me", "", journal.LEARNER, now)
     ledger.queue(
         key=f"goodbye:{subscriber.id}",
         kind="goodbye",

@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 
-from ecourse import i18n, pacing, planner, tokens
+from ecourse import i18n, journal, pacing, planner, tokens
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn import service as learners
 from ecourse.models import Enrollment
-from ecourse.passes import utcnow, wake
 from ecourse.preferences import bp, forms
+from ecourse.scheduler import wake
 
 
 @bp.get("/link/<token>")
@@ -98,23 +99,23 @@ def _course_send_time(subscriber) -> str:
 
 
 def _pause(enrollment, form, now):
-    pacing.pause(enrollment, int(form.days.data) or None, pacing.LEARNER, now)
+    pacing.pause(enrollment, int(form.days.data) or None, journal.LEARNER, now)
 
 
 def _resume(enrollment, form, now):
-    pacing.resume(enrollment, pacing.LEARNER, now)
+    pacing.resume(enrollment, journal.LEARNER, now)
 
 
 def _pace(enrollment, form, now):
-    pacing.set_pace(enrollment, form.extra(), pacing.LEARNER, now)
+    pacing.set_pace(enrollment, form.extra(), journal.LEARNER, now)
 
 
 def _next_now(enrollment, form, now):
-    pacing.send_next_now(enrollment, pacing.LEARNER, now)
+    pacing.send_next_now(enrollment, journal.LEARNER, now)
 
 
 def _restart(enrollment, form, now):
-    pacing.restart(enrollment, pacing.LEARNER, now)
+    pacing.restart(enrollment, journal.LEARNER, now)
 
 
 # Each change of one course: its form and what it does.
@@ -163,7 +164,7 @@ def change_rhythm():
     send_time, zone = form.send_time.data, form.timezone.data
 
     def apply(now):
-        pacing.set_rhythm(subscriber, send_time, zone, pacing.LEARNER, now)
+        pacing.set_rhythm(subscriber, send_time, zone, journal.LEARNER, now)
 
     return _preview_or_save(subscriber, "tijd", form, apply)
 
@@ -227,7 +228,7 @@ def change_language():
         return _page(subscriber, status=400)
     now = utcnow()
     subscriber.language = form.language.data
-    pacing.record(subscriber, "language", form.language.data, pacing.LEARNER, now)
+    journal.record(subscriber, "language", form.language.data, journal.LEARNER, now)
     db.session.commit()
     refresh()  # the confirmation below already speaks the new language
     flash(_("Opgeslagen: je taal."), "done")

@@ -10,7 +10,7 @@ import hmac
 
 from flask import current_app, jsonify, request
 
-from ecourse.passes import utcnow
+from ecourse.clock import utcnow
 from ecourse.providers import bp, events
 from ecourse.web import csrf
 

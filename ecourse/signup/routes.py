@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
 from ecourse import i18n, tokens
+from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Course
-from ecourse.passes import utcnow, wake
 from ecourse.planner import course_by_slug, default_course
+from ecourse.scheduler import wake
 from ecourse.signup import bp, service, timetrap
 from ecourse.signup.forms import ConfirmForm, SignupForm
 from ecourse.web import limiter
