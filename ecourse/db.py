@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +58,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def status_type(kind: type[StrEnum], name: str) -> Enum:
+    """A column type for one of `ecourse.statuses`: stored as its string, and the database
+    refuses any other value (a CHECK constraint named `ck_<table>_<name>`)."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 @event.listens_for(Engine, "connect")

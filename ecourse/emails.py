@@ -12,10 +12,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from ecourse import i18n, links, markup, placeholders
+from ecourse import i18n, lifecycle, links, markup, placeholders, policy
 from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
-from ecourse.models import Course, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
 from ecourse.resources import bundled
 
 PERSONAL_FIELDS = {
@@ -24,28 +24,26 @@ PERSONAL_FIELDS = {
     "lesson": ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
     "goodbye": (),
 }
-# Transactional emails about the sign-up itself, sent only while it is unconfirmed.
+# Transactional emails about a sign-up itself, sent only while it is unconfirmed.
 SIGNUP_KINDS = {"confirm", "reminder"}
 
 
 def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
-    """Why this delivery must not be sent now, or None when it may."""
-    status = delivery.subscriber.status
-    if delivery.kind == "goodbye":  # the one email after "delete me", to the kept address
-        return None if status == "erased" and delivery.recipient else "nothing to send to"
-    if status in {"unsubscribed", "bounced", "erased"}:
-        return status
-    if delivery.kind in SIGNUP_KINDS:
-        return "already confirmed" if status == "active" else None
-    if status != "active":
-        return "not confirmed"
-    if enrollment is None or enrollment.status == "stopped":
-        return "enrollment stopped"
-    if enrollment.status == "paused":
-        return "enrollment paused"
-    if delivery.lesson is None or delivery.lesson.status != "published":
-        return "lesson unpublished"
-    return None
+    """Why this delivery must not be sent now, or None when it may (`ecourse.policy`)."""
+    return policy.skip_reason(facts_of(delivery, enrollment))
+
+
+def facts_of(delivery: Delivery, enrollment: Enrollment | None) -> policy.Facts:
+    return policy.Facts(
+        kind=delivery.kind,
+        subscriber=delivery.subscriber.status,
+        enrollment=enrollment.status if enrollment is not None else None,
+        lesson=delivery.lesson.status if delivery.lesson is not None else None,
+        sign_up_confirmed=delivery.consent is not None
+        and delivery.consent.confirmed_at is not None,
+        sign_up_before_end=_made_before_end(delivery, enrollment),
+        has_recipient=bool(delivery.recipient),
+    )
 
 
 def templates_folder() -> Path:
@@ -88,19 +86,37 @@ def _place(course: Course, lesson) -> tuple[int, int]:
 
 
 def personal_values(
-    kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None
+    kind: str,
+    subscriber: Subscriber,
+    course: Course,
+    lesson: Lesson | None,
+    sign_up: Consent | None = None,
 ) -> dict[str, str]:
-    """The values that differ per recipient: the name and the signed links."""
+    """The values that differ per recipient: the name and the signed links. A confirmation
+    links to its own sign-up, and greets a person we know by the name they confirmed."""
     if kind == "goodbye":
         return {}
     if kind in SIGNUP_KINDS:
-        return {"first_name": subscriber.first_name, "confirm_url": links.confirm_url(subscriber)}
+        name = subscriber.first_name or (sign_up.first_name if sign_up else "")
+        return {"first_name": name, "confirm_url": links.confirm_url(sign_up)}
     return {
         "first_name": subscriber.first_name,
         "lesson_url": links.lesson_url(subscriber, lesson),
         "unsubscribe_url": links.unsubscribe_page_url(subscriber, course),
         "preferences_url": links.preferences_url(subscriber),
     }
+
+
+def language_of(course: Course, subscriber: Subscriber, sign_up: Consent | None) -> str:
+    """The email's language: the course's, the learner's, or the one they signed up in."""
+    chosen = subscriber.language or (sign_up.language if sign_up else None)
+    return i18n.language_for(course, subscriber, chosen)
+
+
+def _made_before_end(delivery: Delivery, enrollment: Enrollment | None) -> bool:
+    if delivery.consent is None or enrollment is None:
+        return False
+    return not lifecycle.made_after_end(delivery.consent.created_at, enrollment)
 
 
 class Renderer:
@@ -111,9 +127,16 @@ class Renderer:
         self._templates: dict[tuple, compose.PersonalTemplate] = {}
         self._personal: dict[int | None, bool] = {}
 
-    def render(self, kind: str, subscriber: Subscriber, course: Course, lesson: Lesson | None):
-        values = personal_values(kind, subscriber, course, lesson)
-        return self.fill(kind, course, lesson, values, i18n.language_for(course, subscriber))
+    def render(
+        self,
+        kind: str,
+        subscriber: Subscriber,
+        course: Course,
+        lesson: Lesson | None,
+        sign_up: Consent | None = None,
+    ):
+        values = personal_values(kind, subscriber, course, lesson, sign_up)
+        return self.fill(kind, course, lesson, values, language_of(course, subscriber, sign_up))
 
     def fill(
         self,
@@ -163,10 +186,11 @@ def build(
     now: datetime,
     renderer: Renderer | None = None,
     to: str = "",
+    sign_up: Consent | None = None,
 ) -> Message:
-    """One email for one subscriber (a confirmation, a reminder, a lesson, a goodbye),
-    to their address or, for a goodbye after erasure, to the address `to` kept for it."""
-    rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson)
+    """One email for one subscriber (a confirmation or reminder of the sign-up `sign_up`, a
+    lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
+    rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson, sign_up)
     settings = current_app.config["ECOURSE"]
     return Message(
         to=to or subscriber.email,

@@ -3,11 +3,14 @@
 Two things are checked in one query right before the handoff:
 - the delivery is still claimed by this pass (its lease may have run out and another worker
   may have taken it over: then that worker sends it, and this one must not);
-- the subscriber still wants it (an unsubscribe may have committed since the claim), and
-  for a lesson, the course is still going (not stopped or paused since the claim).
-On PostgreSQL the rows are share-locked until the handoff is done, so an unsubscribe or a
-re-claim waits for the one message already being handed over, and every later check sees
-it. On SQLite the check and the handoff follow each other directly (docs/delivery.md).
+- the send policy still lets it go (`ecourse.policy`, the same rule the renderer applied at
+  the claim): an unsubscribe, a stop or a pause may have committed since.
+On PostgreSQL the enrollment rows are share-locked first, in a statement of their own: a
+stop, pause or unsubscribe in progress holds them, so the check waits for it to commit and
+then, in a fresh statement, sees it. The delivery and subscriber rows stay share-locked
+until the handoff is done, so a stop that comes later waits for the one message already
+being handed over. On SQLite the check reads what is committed; a stop waits for the
+handoffs already checked (`ledger.wait_for_handoffs`). See docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -19,15 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from ecourse import policy
 from ecourse.mail.message import Message
-
-EXPECTED_STATUS = {
-    "confirm": "pending",
-    "reminder": "pending",
-    "lesson": "active",
-    "goodbye": "erased",
-}
-LIVE_ENROLLMENT = {"active", "completed"}
 
 
 @dataclass(frozen=True)
@@ -55,17 +51,34 @@ class Gate:
         self._lock = threading.Lock()
 
     def _sql(self, count: int) -> str:
-        mark = "%s" if self.postgres else "?"
+        marks = ", ".join(["%s" if self.postgres else "?"] * count)
         sql = (
-            "SELECT delivery.id, delivery.claim_token, subscriber.status, enrollment.status"
+            "SELECT delivery.id, delivery.claim_token, delivery.kind, subscriber.status,"
+            " enrollment.status, lesson.status, consent.confirmed_at IS NOT NULL,"
+            " delivery.recipient <> '',"
+            " enrollment.status IN ('stopped', 'bounced', 'erased')"
+            " AND consent.created_at <= enrollment.stopped_at"
             " FROM delivery JOIN subscriber ON subscriber.id = delivery.subscriber_id"
             " LEFT JOIN enrollment ON enrollment.id = delivery.enrollment_id"
-            f" WHERE delivery.id IN ({', '.join([mark] * count)}) AND delivery.status = 'sending'"
+            " LEFT JOIN lesson ON lesson.id = delivery.lesson_id"
+            " LEFT JOIN consent ON consent.id = delivery.consent_id"
+            f" WHERE delivery.id IN ({marks}) AND delivery.status = 'sending'"
             " ORDER BY delivery.id"
         )
-        # The enrollment is on the nullable side of the join and cannot be share-locked;
-        # whoever stops or pauses a course locks the subscriber row too, and waits here.
         return sql + " FOR SHARE OF delivery, subscriber" if self.postgres else sql
+
+    def _lock_enrollments(self, cursor, items: Sequence[Item]) -> None:
+        """PostgreSQL: wait for any change in progress to these courses, and hold them.
+
+        A statement that waited for a row lock still sees the rows as they were when it
+        began (READ COMMITTED), so this lock is taken on its own, before the check's read.
+        """
+        ids = sorted({item.enrollment_id for item in items if item.enrollment_id})
+        if self.postgres and ids:
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT id FROM enrollment WHERE id IN ({marks}) ORDER BY id FOR SHARE", ids
+            )
 
     def _connection(self):
         connection = getattr(self._local, "connection", None)
@@ -85,6 +98,7 @@ class Gate:
         connection = self._connection()
         cursor = connection.cursor()
         try:
+            self._lock_enrollments(cursor, items)
             cursor.execute(self._sql(len(items)), [item.delivery_id for item in items])
             rows = {row[0]: row for row in cursor.fetchall()}
             yield {
@@ -104,6 +118,15 @@ class Gate:
 
 
 def _wanted(item: Item, row) -> bool:
-    if row is None or row[1] != item.claim_token or row[2] != EXPECTED_STATUS[item.kind]:
+    if row is None or row[1] != item.claim_token:
         return False
-    return item.kind != "lesson" or row[3] in LIVE_ENROLLMENT
+    facts = policy.Facts(
+        kind=row[2],
+        subscriber=row[3],
+        enrollment=row[4],
+        lesson=row[5],
+        sign_up_confirmed=bool(row[6]),
+        has_recipient=bool(row[7]),
+        sign_up_before_end=bool(row[8]),
+    )
+    return policy.skip_reason(facts) is None

@@ -51,10 +51,11 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT) if has_request_context() else DEFAULT
 
 
-def speak_for(course=None, subscriber=None) -> None:
+def speak_for(course=None, subscriber=None, asked: str | None = None) -> None:
     """Let this page speak the language of `course` and `subscriber`, for pages that learn
-    who they are for from a signed link rather than from the URL or the session."""
-    g.ecourse_audience = (course or _course_of(subscriber), subscriber)
+    who they are for from a signed link rather than from the URL or the session. `asked`:
+    the language a sign-up was made in, for someone who has not chosen one yet."""
+    g.ecourse_audience = (course or _course_of(subscriber), subscriber, asked)
     refresh()  # forget a language already chosen for this request
 
 
@@ -90,9 +91,9 @@ def _request_language() -> str:
     # Lazy strings turned into text outside a request (a command, a pass) speak Dutch.
     if not has_request_context() or request.blueprint == "admin":
         return DEFAULT
-    course, subscriber = g.get("ecourse_audience") or _course_and_learner()
+    course, subscriber, asked = g.get("ecourse_audience") or (*_course_and_learner(), None)
     browser = request.accept_languages.best_match(LANGUAGES)
-    return language_for(course, subscriber, browser)
+    return language_for(course, subscriber, asked if asked in LANGUAGES else browser)
 
 
 def _course_and_learner():

@@ -24,7 +24,6 @@ from ecourse.db import db
 from ecourse.mail.message import domain_of
 from ecourse.models import Delivery, DeliveryAttempt
 
-IN_FLIGHT = ("queued", "sending")
 RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
 # From this many takeovers on, a takeover counts as a failed attempt (see
 # `_back_off_repeated_takeovers`), so a message that stops its worker does not come back forever.
@@ -45,6 +44,8 @@ def queue(
     subscriber_id: int,
     now: datetime,
     send_after: datetime,
+    course_id: int | None = None,
+    consent_id: int | None = None,
     enrollment_id: int | None = None,
     lesson_id: int | None = None,
     round: int = 1,
@@ -58,6 +59,8 @@ def queue(
         key=key,
         kind=kind,
         subscriber_id=subscriber_id,
+        course_id=course_id,
+        consent_id=consent_id,
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
         round=round,
@@ -132,7 +135,12 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
     query = (
         select(Delivery)
         .where(Delivery.claim_token == token, Delivery.status == "sending")
-        .options(selectinload(Delivery.subscriber), selectinload(Delivery.lesson))
+        .options(
+            selectinload(Delivery.subscriber),
+            selectinload(Delivery.lesson),
+            selectinload(Delivery.course),
+            selectinload(Delivery.consent),
+        )
         .order_by(Delivery.id)
     )
     return token, list(db.session.scalars(query))
@@ -211,23 +219,3 @@ def _back_off_repeated_takeovers(ids: list[int], now: datetime) -> None:
         delivery.attempts += 1
         outcome = Outcome(ok=False, detail=detail)
         recorder.record(delivery, outcome, now, recorder.SendReport(), settings)
-
-
-def cancel_queued_lessons(enrollment_id: int, reason: str) -> int:
-    """Cancel the queued lessons of one enrollment (paused, stopped, moved)."""
-    return _cancel_queued(Delivery.enrollment_id == enrollment_id, reason)
-
-
-def cancel_queued(subscriber_id: int, reason: str) -> int:
-    """Cancel every delivery of a subscriber that has not been handed to a relay yet."""
-    return _cancel_queued(Delivery.subscriber_id == subscriber_id, reason)
-
-
-def _cancel_queued(whose, reason: str) -> int:
-    result = db.session.execute(
-        update(Delivery)
-        .where(whose, Delivery.status == "queued")
-        .values(status="cancelled", last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount

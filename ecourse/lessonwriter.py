@@ -44,7 +44,7 @@ def lesson_md(lesson: Lesson, language: str) -> str:
         "title": lesson.title,
         "day": lesson.day,
         "summary": lesson.summary,
-        "status": lesson.status,
+        "status": str(lesson.status),
         "exercise": {"title": lesson.exercise_title, "minutes": lesson.exercise_minutes},
     }
     parts = [f"---\n{_yaml(meta)}---\n", lesson.body_md.strip(), ""]

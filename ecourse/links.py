@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from ecourse import tokens
-from ecourse.models import Course, Lesson, Subscriber
+from ecourse.models import Consent, Course, Lesson, Subscriber
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -28,8 +28,9 @@ def _adapter():
     return cached[1]
 
 
-def confirm_url(subscriber: Subscriber) -> str:
-    token = tokens.make("confirm", subscriber.public_id)
+def confirm_url(sign_up: Consent) -> str:
+    """The link that confirms this one sign-up (and so enrols in its course only)."""
+    token = tokens.make("confirm", ["signup", sign_up.public_id])
     return external_url("signup.confirm", token=token)
 
 

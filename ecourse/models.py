@@ -14,7 +14,18 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecourse.db import UTCDateTime, db
+from ecourse.db import UTCDateTime, db, status_type
+from ecourse.statuses import (
+    ActorKind,
+    AttemptOutcome,
+    DeliveryKind,
+    DeliveryStatus,
+    EnrollmentStatus,
+    LateRule,
+    LessonAction,
+    LessonStatus,
+    SubscriberStatus,
+)
 
 
 def new_public_id() -> str:
@@ -42,7 +53,7 @@ class Course(db.Model):
 
     @property
     def published_lessons(self) -> list[Lesson]:
-        return [lesson for lesson in self.lessons if lesson.status == "published"]
+        return [lesson for lesson in self.lessons if lesson.status == LessonStatus.PUBLISHED]
 
 
 class Lesson(db.Model):
@@ -54,7 +65,9 @@ class Lesson(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     day: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[str] = mapped_column(String(20), default="published")
+    status: Mapped[LessonStatus] = mapped_column(
+        status_type(LessonStatus, "status"), default=LessonStatus.PUBLISHED
+    )
     body_md: Mapped[str] = mapped_column(Text, default="")
     exercise_title: Mapped[str] = mapped_column(String(200), default="")
     exercise_minutes: Mapped[int] = mapped_column(Integer, default=5)
@@ -63,7 +76,9 @@ class Lesson(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     # For learners already past this lesson's place when it was added, moved or published:
     # "skip" it, or "send" it at their next send time. Chosen by the admin with the change.
-    late_rule: Mapped[str] = mapped_column(String(10), default="skip", server_default="skip")
+    late_rule: Mapped[LateRule] = mapped_column(
+        status_type(LateRule, "late_rule"), default=LateRule.SKIP, server_default="skip"
+    )
     # Never due before the first send slot at or after this moment (set when an admin
     # publishes), so a lesson published at 15:00 still arrives at the calm morning hour.
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -82,18 +97,18 @@ class Subscriber(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
-    # pending (not yet confirmed), active, unsubscribed, bounced, erased
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Whether this address may get mail at all; each course has its own status on its
+    # enrollment. Both are changed only by `ecourse.lifecycle`.
+    status: Mapped[SubscriberStatus] = mapped_column(
+        status_type(SubscriberStatus, "status"), default=SubscriberStatus.PENDING
+    )
     timezone: Mapped[str | None] = mapped_column(String(64))
     # The learner's own send time ("07:30") and language; None follows the course.
     send_time: Mapped[str | None] = mapped_column(String(5))
     language: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The first time this person confirmed a sign-up (any course).
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # While a sign-up is unconfirmed: when to send the one reminder, and when to forget it
-    # (its personal data erased). Indexed, so a pass finds them without a scan.
-    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    forget_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why mail stopped, in words: "unsubscribed", "550 5.1.1 …", "spam complaint".
@@ -106,20 +121,37 @@ class Subscriber(db.Model):
 
 
 class Consent(db.Model):
-    """What a person agreed to, when, and where: one row per sign-up."""
+    """One sign-up for one course: what the person agreed to, when and where, and what the
+    sign-up asks for until it is confirmed.
+
+    Its confirmation link names this row (`public_id`) and enrols in exactly its course. A
+    first name, time zone or language given with it waits here, and reaches the person only
+    when it is confirmed: a stranger signing up someone's address changes nothing about them.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))
     source_url: Mapped[str] = mapped_column(String(500), default="")
     ip_address: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(500), default="")
+    first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While unconfirmed: when to send its one reminder, and when to forget it (its personal
+    # data erased). Indexed, so a pass finds them without a scan; cleared once handled.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    forget_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="consents")
+    course: Mapped[Course] = relationship()
+    enrollment: Mapped[Enrollment | None] = relationship()
 
 
 class Enrollment(db.Model):
@@ -128,8 +160,9 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
-    # active, paused, completed, stopped
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[EnrollmentStatus] = mapped_column(
+        status_type(EnrollmentStatus, "status"), default=EnrollmentStatus.PENDING
+    )
     # Moving a learner back to an earlier lesson starts a new round: only the deliveries of
     # the current round say where the learner is; earlier rounds stay as history.
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -160,15 +193,19 @@ class Delivery(db.Model):
     __table_args__ = (Index("ix_delivery_claimable", "status", "send_after"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # confirm:<subscriber>:<n> or lesson:<enrollment>:<lesson>; unique, so planning twice
-    # can never produce a second email.
+    # Built by `ecourse.keys` only; unique, so planning twice can never make a second email.
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[DeliveryKind] = mapped_column(status_type(DeliveryKind, "kind"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    # The course it belongs to (none for the goodbye after "delete me"), and for a
+    # confirmation or reminder the sign-up it is about.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id"))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), index=True)
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"), index=True)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"))
-    # queued, sending, sent, failed, cancelled, skipped (passed over on purpose, never sent)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[DeliveryStatus] = mapped_column(
+        status_type(DeliveryStatus, "status"), default=DeliveryStatus.QUEUED
+    )
     round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     send_after: Mapped[datetime] = mapped_column(UTCDateTime)
     message_id: Mapped[str] = mapped_column(String(200))
@@ -183,6 +220,8 @@ class Delivery(db.Model):
     recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
 
     subscriber: Mapped[Subscriber] = relationship()
+    course: Mapped[Course | None] = relationship()
+    consent: Mapped[Consent | None] = relationship()
     lesson: Mapped[Lesson | None] = relationship()
     attempts_log: Mapped[list[DeliveryAttempt]] = relationship(order_by="DeliveryAttempt.id")
 
@@ -193,7 +232,7 @@ class DeliveryAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(20))  # sent, retry, failed
+    outcome: Mapped[AttemptOutcome] = mapped_column(status_type(AttemptOutcome, "outcome"))
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -260,9 +299,8 @@ class LessonChange(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     admin_email: Mapped[str] = mapped_column(String(320), default="")
-    # created, edited, published, unpublished, moved
-    action: Mapped[str] = mapped_column(String(20))
-    late_rule: Mapped[str] = mapped_column(String(10))
+    action: Mapped[LessonAction] = mapped_column(status_type(LessonAction, "action"))
+    late_rule: Mapped[LateRule] = mapped_column(status_type(LateRule, "late_rule"))
     will_reach: Mapped[int] = mapped_column(Integer, default=0)
     already_past: Mapped[int] = mapped_column(Integer, default=0)
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -272,13 +310,16 @@ class LessonChange(db.Model):
 
 class Event(db.Model):
     """A change to a subscriber's course (pause, slower pace, resend, erase, …), kept as a
-    record for their timeline: made by an admin, by the learner, or by the system."""
+    record for their timeline: made by an admin, by the learner, or by the system. Written
+    only by `ecourse.journal`. (The table keeps its first name, from when only admins wrote.)"""
 
     __tablename__ = "admin_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(20), default="admin", server_default="admin")
+    actor: Mapped[ActorKind] = mapped_column(
+        status_type(ActorKind, "actor"), default=ActorKind.ADMIN, server_default="admin"
+    )
     admin_email: Mapped[str] = mapped_column(String(320), default="")
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))

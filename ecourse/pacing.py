@@ -4,21 +4,29 @@ the admin alike; each change is recorded on the learner's timeline with who made
 
 Nothing here commits: the caller commits, or rolls back after showing the learner the
 dates the change would give (`upcoming`). Every change first takes the write lock and
-re-reads the enrollment (see `planner.locked`), so it never overwrites a worker's step.
+re-reads the enrollment (`lifecycle.fresh`), so it never overwrites a worker's step; every
+change of status goes through `lifecycle`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ecourse import drip, journal, ledger, planner, timeline
+from ecourse import drip, journal, ledger, lifecycle, planner, timeline, zones
 from ecourse.db import db
+from ecourse.lifecycle import fresh
 from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
+from ecourse.statuses import (
+    IN_FLIGHT,
+    LIVE_ENROLLMENT,
+    DeliveryKind,
+    DeliveryStatus,
+    EnrollmentStatus,
+    SubscriberStatus,
+)
 
 MAX_EXTRA_DAYS = 14
 
@@ -28,42 +36,31 @@ class NotPossible(ValueError):
     speaks the language of the page that shows it (the admin's is Dutch)."""
 
 
-def fresh(enrollment: Enrollment) -> Enrollment:
-    """The enrollment read again under the write lock, with its subscriber row locked too:
-    a send thread checking this learner (the gate's share lock) finishes first."""
-    found = planner.locked(select(Enrollment).where(Enrollment.id == enrollment.id))[0]
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            select(Subscriber.id).where(Subscriber.id == found.subscriber_id).with_for_update()
-        )
-    return found
-
-
 def pause(enrollment: Enrollment, days: int | None, by: journal.Actor, now: datetime) -> Enrollment:
     """Pause for `days` (it ends by itself) or, with None, until resumed."""
     enrollment = fresh(enrollment)
-    if enrollment.status not in ("active", "paused"):
+    if enrollment.status not in LIVE_ENROLLMENT:
         raise NotPossible(_l("Alleen een lopende cursus kan pauzeren."))
-    if enrollment.status == "paused":
-        planner.end_pause(enrollment, now)  # a new pause replaces the old one from now
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        planner.shift_past_pause(enrollment, now)  # a new pause replaces the old one from now
     until = now + timedelta(days=days) if days else None
-    enrollment.status, enrollment.paused_at, enrollment.paused_until = "paused", now, until
-    enrollment.next_due_at = until
-    ledger.cancel_queued_lessons(enrollment.id, f"paused by {journal.BY_WHOM[by.kind]}")
     detail = f"gepauzeerd voor {days} dagen" if days else "gepauzeerd tot hervatten"
-    journal.record(enrollment.subscriber, "pause", detail, by, now)
+    lifecycle.pause(enrollment, until, by, now, detail)
     return enrollment
 
 
 def resume(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson | None:
     """Go on where the learner was: the rest of the course moves by the time paused."""
     enrollment = fresh(enrollment)
-    if enrollment.status != "paused":
+    if enrollment.status != EnrollmentStatus.PAUSED:
         raise NotPossible(_l("Deze cursus is niet gepauzeerd."))
-    planner.end_pause(enrollment, now)
-    lesson = planner.reschedule(enrollment, now)
+    planner.shift_past_pause(enrollment, now)
+    lesson = drip.next_lesson(
+        enrollment.course.lessons, set(planner.lesson_statuses(enrollment.id))
+    )
     detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
-    journal.record(enrollment.subscriber, "resume", detail, by, now)
+    lifecycle.resume(enrollment, by, now, detail)
+    planner.reschedule(enrollment, now)
     return lesson
 
 
@@ -83,18 +80,20 @@ def send_next_now(enrollment: Enrollment, by: journal.Actor, now: datetime) -> L
     """Queue the next lesson at once; the lessons after it keep their distance from it."""
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
-    if enrollment.status == "paused":
+    if enrollment.status == EnrollmentStatus.PAUSED:
         raise NotPossible(_l("Je cursus is gepauzeerd. Hervat hem eerst."))
     statuses = planner.lesson_statuses(enrollment.id)
-    if any(status in ledger.IN_FLIGHT for status in statuses.values()):
+    if any(status in IN_FLIGHT for status in statuses.values()):
         raise NotPossible(_l("Je volgende les is al onderweg."))
     lesson = drip.next_lesson(enrollment.course.lessons, set(statuses))
     if lesson is None:
         raise NotPossible(_l("Je hebt alle lessen al gekregen."))
+    lifecycle.reopen(enrollment, now)  # a completed course has this lesson to send after all
     ledger.queue(
         key=planner.lesson_key(enrollment, lesson.id),
-        kind="lesson",
+        kind=DeliveryKind.LESSON,
         subscriber_id=enrollment.subscriber_id,
+        course_id=enrollment.course_id,
         enrollment_id=enrollment.id,
         lesson_id=lesson.id,
         round=enrollment.round,
@@ -113,27 +112,18 @@ def move_to(enrollment: Enrollment, target: Lesson, by: journal.Actor, now: date
     before it are recorded as skipped in it; earlier rounds stay as history)."""
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
-    ledger.cancel_queued_lessons(
-        enrollment.id, f"moved to {target.slug} by {journal.BY_WHOM[by.kind]}"
-    )
-    enrollment.round += 1
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        planner.shift_past_pause(enrollment, now)
+    why = f"moved to lesson {target.slug} by {journal.BY_WHOM[by.kind]}"
+    lifecycle.restart(enrollment, by, now, f"verplaatst naar {target.title}", why)
     for lesson in enrollment.course.published_lessons:
         if lesson.order_key < target.order_key:
-            _skip(
-                enrollment,
-                lesson,
-                f"moved to lesson {target.slug} by {journal.BY_WHOM[by.kind]}",
-                now,
-            )
-    if enrollment.status == "paused":
-        planner.end_pause(enrollment, now)
+            _skip(enrollment, lesson, why, now)
     rhythm = planner.rhythm_for(enrollment)
     slot = drip.first_slot_at_or_after(now, rhythm)
     enrollment.started_at = drip.shift_local(slot, -timedelta(days=target.day), rhythm.tz)
-    enrollment.last_sent_at, enrollment.completed_at = None, None
-    enrollment.status = "active"
+    enrollment.last_sent_at = None
     planner.reschedule(enrollment, now)
-    journal.record(enrollment.subscriber, "move", f"verplaatst naar {target.title}", by, now)
 
 
 def restart(enrollment: Enrollment, by: journal.Actor, now: datetime) -> None:
@@ -152,7 +142,7 @@ def set_rhythm(
         parsed = drip.parse_send_time(send_time)
     except ValueError:
         raise NotPossible(_l("Kies een tijd als 07:30.")) from None
-    if zone not in available_timezones():
+    if zone not in zones.KNOWN:
         raise NotPossible(_l("Kies een tijdzone uit de lijst."))
     enrollments = [fresh(each) for each in subscriber.enrollments]
     subscriber.send_time, subscriber.timezone = parsed.strftime("%H:%M"), zone
@@ -162,7 +152,8 @@ def set_rhythm(
 
 
 def _refuse_if_stopped(enrollment: Enrollment) -> None:
-    if enrollment.status == "stopped" or enrollment.subscriber.status != "active":
+    ended = enrollment.status in lifecycle.ENDED or enrollment.status == EnrollmentStatus.PENDING
+    if ended or enrollment.subscriber.status != SubscriberStatus.ACTIVE:
         raise NotPossible(_l("Deze cursus loopt niet meer."))
 
 
@@ -171,12 +162,13 @@ def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) ->
     db.session.add(
         Delivery(
             key=key,
-            kind="lesson",
+            kind=DeliveryKind.LESSON,
             round=enrollment.round,
             subscriber_id=enrollment.subscriber_id,
+            course_id=enrollment.course_id,
             enrollment_id=enrollment.id,
             lesson_id=lesson.id,
-            status="skipped",
+            status=DeliveryStatus.SKIPPED,
             send_after=now,
             created_at=now,
             message_id=ledger.message_id_for(key),

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from ecourse import drip, journal, ledger
-from ecourse.db import db, take_write_lock
+from ecourse import drip, journal, keys, ledger, lifecycle
+from ecourse.db import db
 from ecourse.models import Course, Delivery, Enrollment, Lesson
+from ecourse.statuses import IN_FLIGHT, LIVE_ENROLLMENT, DeliveryKind, EnrollmentStatus
 
 
 @dataclass
@@ -89,20 +89,21 @@ def reschedule(
     While a lesson is in flight the enrollment waits (NULL) for the sender to record it; a
     pause with an end waits for that end, when a pass resumes it (`plan_due`).
     """
-    if enrollment.status in ("stopped", "paused"):
-        enrollment.next_due_at = enrollment.paused_until if enrollment.status == "paused" else None
+    if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED):
+        paused = enrollment.status == EnrollmentStatus.PAUSED
+        enrollment.next_due_at = enrollment.paused_until if paused else None
         return None
     statuses = lesson_statuses(enrollment.id) if statuses is None else statuses
-    if any(status in ledger.IN_FLIGHT for status in statuses.values()):
+    if any(status in IN_FLIGHT for status in statuses.values()):
         enrollment.next_due_at = None
         return None
     lessons = enrollment.course.lessons
     lesson = drip.next_lesson(lessons, set(statuses))
     if lesson is None:
-        enrollment.status, enrollment.next_due_at = "completed", None
-        enrollment.completed_at = enrollment.completed_at or now
+        lifecycle.complete(enrollment, now)
+        enrollment.next_due_at = None
         return None
-    enrollment.status, enrollment.completed_at = "active", None
+    lifecycle.reopen(enrollment, now)
     reached = drip.position(lessons, set(statuses))
     enrollment.next_due_at = drip.lesson_due_at(
         lesson,
@@ -114,13 +115,13 @@ def reschedule(
     return lesson
 
 
-def end_pause(enrollment: Enrollment, at: datetime) -> None:
-    """Go on where the learner was: the rest of the course moves by the time paused."""
+def shift_past_pause(enrollment: Enrollment, at: datetime) -> None:
+    """A pause ends at `at`: the rest of the course moves by the time paused, so the learner
+    goes on where they were. (The status is `lifecycle`'s to change.)"""
     paused = at - (enrollment.paused_at or at)
     enrollment.started_at = drip.shift_local(
         enrollment.started_at, paused, rhythm_for(enrollment).tz
     )
-    enrollment.status, enrollment.paused_at, enrollment.paused_until = "active", None, None
 
 
 def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
@@ -131,9 +132,9 @@ def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
     """
     report = PlanReport()
     while True:
-        due = locked(
+        due = lifecycle.locked(
             select(Enrollment)
-            .where(Enrollment.status.in_(["active", "paused"]), Enrollment.next_due_at <= now)
+            .where(Enrollment.status.in_(LIVE_ENROLLMENT), Enrollment.next_due_at <= now)
             .order_by(Enrollment.next_due_at, Enrollment.id)
             .limit(batch_size),
             skip_locked=True,
@@ -150,26 +151,15 @@ def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
             return report
 
 
-def locked(query, skip_locked: bool = False) -> list[Enrollment]:
-    """Enrollments read fresh under a lock, ready to change (see `take_write_lock`)."""
-    take_write_lock()
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=skip_locked, of=Enrollment)
-    query = query.options(selectinload(Enrollment.subscriber)).execution_options(
-        populate_existing=True
-    )
-    return list(db.session.scalars(query))
-
-
 def _plan_one(
     enrollment: Enrollment, now: datetime, statuses: dict[int, str], report: PlanReport
 ) -> dict | None:
-    if enrollment.status == "paused":  # only a pause whose end has come is due
+    if enrollment.status == EnrollmentStatus.PAUSED:  # only a pause whose end has come is due
         _pause_ended(enrollment)
         report.resumed += 1
     lesson = reschedule(enrollment, now, statuses)
     if lesson is None:
-        report.completed += enrollment.status == "completed"
+        report.completed += enrollment.status == EnrollmentStatus.COMPLETED
         return None
     if enrollment.next_due_at > now:
         report.waiting += 1
@@ -179,8 +169,9 @@ def _plan_one(
     return {
         "key": lesson_key(enrollment, lesson.id),
         "round": enrollment.round,
-        "kind": "lesson",
+        "kind": DeliveryKind.LESSON,
         "subscriber_id": enrollment.subscriber_id,
+        "course_id": enrollment.course_id,
         "enrollment_id": enrollment.id,
         "lesson_id": lesson.id,
     }
@@ -189,14 +180,13 @@ def _plan_one(
 def _pause_ended(enrollment: Enrollment) -> None:
     """A learner's pause of one or two weeks is over: resume, and say so on the timeline."""
     until = enrollment.paused_until
-    end_pause(enrollment, until)
-    journal.record(enrollment.subscriber, "resume", "pauze voorbij", journal.SYSTEM, until)
+    shift_past_pause(enrollment, until)
+    lifecycle.resume(enrollment, journal.SYSTEM, until, "pauze voorbij")
 
 
 def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:
     """The unique key of a lesson delivery; a new round gives every lesson a fresh key."""
-    suffix = f":r{enrollment.round}" if enrollment.round > 1 else ""
-    return f"lesson:{enrollment.id}:{lesson_id}{suffix}"
+    return keys.lesson(enrollment.id, lesson_id, enrollment.round)
 
 
 def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
@@ -208,7 +198,7 @@ def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
     if not enrollment_ids:
         return
     db.session.flush()
-    enrollments = locked(select(Enrollment).where(Enrollment.id.in_(enrollment_ids)))
+    enrollments = lifecycle.locked(select(Enrollment).where(Enrollment.id.in_(enrollment_ids)))
     statuses = statuses_for(enrollment_ids)
     for enrollment in enrollments:
         if sent:
@@ -219,9 +209,10 @@ def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
 def reschedule_course(course_id: int, now: datetime, commit: bool = True) -> int:
     """Recompute every live enrollment of a course after its lessons changed (in the
     caller's transaction when `commit` is false, so lessons and plans change together)."""
-    enrollments = locked(
+    enrollments = lifecycle.locked(
         select(Enrollment).where(
-            Enrollment.course_id == course_id, Enrollment.status.in_(["active", "completed"])
+            Enrollment.course_id == course_id,
+            Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED]),
         )
     )
     statuses = statuses_for(enrollment.id for enrollment in enrollments)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from ecourse import recorder
+from ecourse import lifecycle
 from ecourse.db import db
 from ecourse.models import (
     Delivery,
@@ -31,15 +31,16 @@ def erased_address(subscriber: Subscriber) -> str:
 def erase(subscriber: Subscriber, reason: str, now: datetime) -> None:
     """Remove the person's data at once; their queued mail is cancelled with it."""
     old_email = subscriber.email
-    recorder.suppress(subscriber, "erased", reason, now)
+    lifecycle.erase(subscriber, reason, now)
     subscriber.email = erased_address(subscriber)
     subscriber.first_name, subscriber.timezone, subscriber.erased_at = "", None, now
     # The language stays: alone it says nothing about anyone, and the goodbye after
     # "delete me" should come in the language the person chose.
     subscriber.send_time = None
-    subscriber.remind_at = subscriber.forget_at = None
     for consent in subscriber.consents:
         consent.ip_address, consent.user_agent = "", ""
+        consent.first_name, consent.timezone = "", None
+        consent.remind_at = consent.forget_at = None
     _erase_mail_texts(subscriber.id, old_email)
     _erase_own_words(subscriber.id)
     db.session.execute(update(Event).where(Event.subscriber_id == subscriber.id).values(detail=""))

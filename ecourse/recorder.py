@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from ecourse import ledger, planner
+from ecourse import lifecycle, planner
 from ecourse.db import db
 from ecourse.gate import Item
 from ecourse.mail.base import Outcome
-from ecourse.models import Delivery, DeliveryAttempt, Subscriber
+from ecourse.models import Delivery, DeliveryAttempt
 
 
 @dataclass
@@ -111,7 +111,7 @@ def _failed(delivery: Delivery, outcome: Outcome, now: datetime, report: SendRep
         delivery.recipient = ""
         _forget_goodbye_trail([delivery.id])
     elif outcome.bounced:
-        suppress(delivery.subscriber, "bounced", outcome.detail, now)
+        lifecycle.bounce(delivery.subscriber, outcome.detail, now)
     elif delivery.kind == "lesson":
         planner.advance([delivery.enrollment_id], now, sent=False)  # given up: the course goes on
 
@@ -148,16 +148,3 @@ def _log(delivery: Delivery, now: datetime, outcome: str, detail: str) -> None:
     db.session.add(
         DeliveryAttempt(delivery_id=delivery.id, attempted_at=now, outcome=outcome, detail=detail)
     )
-
-
-def suppress(subscriber: Subscriber, status: str, reason: str, now: datetime) -> None:
-    """Stop all mail to an address: bounced, complained or unsubscribed."""
-    subscriber.status, subscriber.suppressed_reason = status, reason
-    stop_enrollments(subscriber, now)
-    ledger.cancel_queued(subscriber.id, status)
-
-
-def stop_enrollments(subscriber: Subscriber, now: datetime) -> None:
-    for enrollment in subscriber.enrollments:
-        if enrollment.status != "stopped":
-            enrollment.status, enrollment.stopped_at, enrollment.next_due_at = "stopped", now, None

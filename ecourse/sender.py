@@ -21,7 +21,7 @@ from ecourse import emails, health, ledger, ratelimit, recorder
 from ecourse.db import db
 from ecourse.gate import Gate, Item
 from ecourse.mail.base import Messenger, Outcome
-from ecourse.models import Consent, Course, Delivery, Enrollment
+from ecourse.models import Course, Delivery, Enrollment
 from ecourse.ratelimit import SendRate
 from ecourse.recorder import SendReport
 
@@ -147,6 +147,7 @@ def _prepare(token: str, delivery: Delivery, run: Pass) -> tuple[Delivery, Item]
             run.now,
             run.renderer,
             to=delivery.recipient,
+            sign_up=delivery.consent,
         )
     except Exception as error:  # a broken template must not stall the other recipients
         log.exception("cannot render delivery %s", delivery.key)
@@ -237,11 +238,13 @@ def _not_sent_after_all(delivery: Delivery, token: str, run: Pass) -> None:
 
 
 def _course_of(delivery: Delivery) -> Course:
-    if delivery.lesson is not None:
-        return delivery.lesson.course
-    consent = db.session.scalar(
-        select(Consent)
-        .where(Consent.subscriber_id == delivery.subscriber_id)
-        .order_by(Consent.id.desc())
+    """The course an email is from; a goodbye (no course of its own) signs as the person's
+    last course, whose sender name they know."""
+    if delivery.course is not None:
+        return delivery.course
+    enrollment = db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.subscriber_id == delivery.subscriber_id)
+        .order_by(Enrollment.id.desc())
     )
-    return db.session.get(Course, consent.course_id)
+    return enrollment.course

@@ -16,6 +16,9 @@ from ecourse import drip
 from ecourse.db import db
 from ecourse.models import Delivery, Enrollment, Lesson
 from ecourse.planner import rhythm_for
+from ecourse.statuses import EnrollmentStatus
+
+ENDED = (EnrollmentStatus.STOPPED, EnrollmentStatus.BOUNCED, EnrollmentStatus.ERASED)
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,12 @@ def project(
             entries[lesson.id] = _from_delivery(lesson, delivery, lesson.id in arrived_late)
         elif reason := drip.skip_reason(lesson, reached):
             entries[lesson.id] = Entry(lesson, "skipped", detail=reason, late=late)
-        elif plan.status == "stopped":
+        elif plan.status in ENDED:
             why = f"not sent: {delivery.last_error}" if delivery else "the course was stopped"
             entries[lesson.id] = Entry(lesson, "not scheduled", detail=why)
-        elif plan.status == "paused":
+        elif plan.status == EnrollmentStatus.PENDING:
+            entries[lesson.id] = Entry(lesson, "not scheduled", detail="not confirmed")
+        elif plan.status == EnrollmentStatus.PAUSED:
             entries[lesson.id] = Entry(lesson, "paused", at=plan.paused_until, late=late)
     entries |= _scheduled(lessons, live, entries, plan, now)
     return [entries[lesson.id] for lesson in sorted(lessons, key=drip.order_key)]

@@ -57,9 +57,11 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise AssertionError(f"ecourse serve exited:\n{process.stdout.read()}")
         try:
-            requests.get(base, timeout=1)
+            # The first page renders cold (templates, the course): on a busy machine that
+            # takes more than a second, and is still a server that is up.
+            requests.get(base, timeout=15)
             return
-        except requests.ConnectionError:
+        except requests.ConnectionError:  # not listening yet
             time.sleep(0.2)
     raise AssertionError("ecourse serve did not start within 30 s")
 

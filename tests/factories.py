@@ -88,8 +88,22 @@ def enrolled(email: str, now: datetime, **kwargs) -> Subscriber:
 
     subscriber = sign_up(email, now, **kwargs)
     run_pass(now)
-    service.confirm(subscriber, now)
+    confirm(subscriber, now)
     return subscriber
+
+
+def confirm(subscriber: Subscriber, now: datetime, course: Course | None = None):
+    """Confirm the subscriber's newest open sign-up (for `course`, when given), as its link
+    would; returns the enrollment that started, if one did."""
+    from ecourse.db import db
+
+    db.session.refresh(subscriber)
+    open_ones = [
+        each
+        for each in subscriber.consents
+        if each.confirmed_at is None and (course is None or each.course_id == course.id)
+    ]
+    return service.confirm(open_ones[-1], now)
 
 
 def run_until(start: datetime, end: datetime) -> int:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ecourse.db import db
@@ -73,7 +74,7 @@ def test_admin_adds_a_lesson_sees_its_reach_and_it_arrives(
     page.screenshot(path=str(ARTIFACTS / "admin-reach.png"), full_page=True)
     page.get_by_role("button", name="Opslaan").click()
     assert "Les opgeslagen" in page.locator(".flash").inner_text()
-    assert page.get_by_role("link", name="Adem in je buik").is_visible()
+    expect(page.get_by_role("link", name="Adem in je buik")).to_be_visible()
 
     # The product's own answer says when lesson 2 falls due: day 1 at 07:30, or a morning
     # later when the minimum gap after lesson 1 (sent just now) pushes it on. `tick --now`

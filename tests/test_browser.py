@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browserkit import ARTIFACTS
 from tests.web import link_in
@@ -39,7 +40,7 @@ def test_sign_up_confirm_from_email_and_open_the_lesson(server, smtp_server, bro
     emailed_base = server.replace("127.0.0.1", "localhost")
     assert page.url == f"{emailed_base}/les/testcursus/01-les-1"  # the token is gone
     assert page.locator("h1").inner_text() == "Les nummer 1"
-    assert page.get_by_role("heading", name="Oefening: Oefening bij Les nummer 1").is_visible()
+    expect(page.get_by_role("heading", name="Oefening: Oefening bij Les nummer 1")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "lesson.png"), full_page=True)
     subscriber_zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
     assert subscriber_zone == "Europe/Amsterdam"

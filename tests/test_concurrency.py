@@ -13,8 +13,7 @@ from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.models import Delivery
 from ecourse.passes import run_pass
-from ecourse.signup.service import confirm
-from tests.factories import process_environment, sign_up
+from tests.factories import confirm, process_environment, sign_up
 
 
 @pytest.mark.clock

@@ -8,6 +8,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from ecourse.db import db
@@ -108,7 +109,7 @@ def test_without_javascript_the_visitor_finishes_on_our_own_page(academy, smtp_s
     page.wait_for_url("**/aanmelden/testcursus")
     assert "Nog één stap" in page.content()
     assert page.get_by_label("Je e-mailadres").input_value() == "zonderjs@example.org"
-    assert page.locator("#consent").is_checked()
+    expect(page.locator("#consent")).to_be_checked()
     page.screenshot(path=str(ARTIFACTS / "embed-finish-here.png"), full_page=True)
     page.wait_for_timeout(MIN_SECONDS * 1000 + 300)
     page.get_by_role("button", name="Stuur mij de eerste les").click()

@@ -156,7 +156,9 @@ def test_hard_bounce_suppresses_the_address_and_stops_its_mail(hooked):
     assert response.json == {"ok": True, "kind": "hard bounce", "suppressed": True}
     db.session.refresh(subscriber)
     assert subscriber.status == "bounced" and "HardBounce" in subscriber.suppressed_reason
-    assert db.session.scalar(select(Enrollment.status)) == "stopped"
+    assert (
+        db.session.scalar(select(Enrollment.status)) == "bounced"
+    )  # every course of the address ends as bounced
     statuses = db.session.scalars(select(Delivery.status).where(Delivery.kind == "lesson")).all()
     assert "queued" not in statuses
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.accessibility import assert_accessible
 from tests.browserkit import ARTIFACTS
@@ -66,12 +67,12 @@ def open_lesson_and_do_the_exercise(journey: Journey, smtp_server) -> str:
     page.locator("#check-in-na label.scale-option", has_text="3").click()
     page.get_by_label("Je notitie (als je wilt)").fill("Mijn kaak liet los.")
     page.get_by_role("button", name="Bewaar mijn check-in en notitie").click()
-    assert page.get_by_text("Bewaard. Alleen jij ziet dit.").is_visible()
+    expect(page.get_by_text("Bewaard. Alleen jij ziet dit.")).to_be_visible()
     page.get_by_role("button", name="Ik heb de oefening gedaan").click()
-    assert page.get_by_text("Je hebt deze oefening gedaan.").is_visible()
+    expect(page.get_by_text("Je hebt deze oefening gedaan.")).to_be_visible()
     journey.check("exercise-done")
     page.get_by_role("link", name="Testcursus").first.click()
-    assert page.get_by_role("heading", name="Mijn check-ins").is_visible()
+    expect(page.get_by_role("heading", name="Mijn check-ins")).to_be_visible()
     journey.check("overview")
     return link_in(lesson_mail.get_body(("plain",)).get_content(), "/voorkeuren/")
 
@@ -83,21 +84,21 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     journey.check("preferences")
     page.get_by_label("Eén week").check()
     page.get_by_role("button", name="Bekijk de nieuwe data").first.click()
-    assert page.get_by_role("heading", name="Pauzeren: zo worden je lessen dan").is_visible()
+    expect(page.get_by_role("heading", name="Pauzeren: zo worden je lessen dan")).to_be_visible()
     journey.check("pause-preview")
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    assert page.get_by_text("Opgeslagen: pauzeren.").is_visible()
-    assert page.get_by_text("Gepauzeerd tot").first.is_visible()
+    expect(page.get_by_text("Opgeslagen: pauzeren.")).to_be_visible()
+    expect(page.get_by_text("Gepauzeerd tot").first).to_be_visible()
     page.get_by_role("button", name="Bekijk de data als ik nu hervat").click()
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    assert page.get_by_text("Opgeslagen: hervatten.").is_visible()
+    expect(page.get_by_text("Opgeslagen: hervatten.")).to_be_visible()
     page.get_by_label("Extra dagen tussen twee lessen").select_option("2")
     page.locator("#tempo").locator("..").get_by_role("button").click()
-    assert page.get_by_role(
-        "heading", name="Een rustiger tempo: zo worden je lessen dan"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="Een rustiger tempo: zo worden je lessen dan")
+    ).to_be_visible()
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    assert page.get_by_text("met 2 extra dagen tussen twee lessen").is_visible()
+    expect(page.get_by_text("met 2 extra dagen tussen twee lessen")).to_be_visible()
     journey.check("slower")
 
 
@@ -109,7 +110,7 @@ def download_and_delete(journey: Journey, smtp_server, address: str) -> None:
     assert data["profile"]["email"] == address
     notes = [lesson["note"] for lesson in data["enrollments"][0]["lessons"]]
     assert "Mijn kaak liet los." in notes
-    assert [c["action"] for c in data["changes"]] == ["pause", "resume", "pace"]
+    assert [c["action"] for c in data["changes"]] == ["confirm", "pause", "resume", "pace"]
     page.get_by_label("Ja, wis al mijn gegevens. Ik krijg daarna geen lessen meer.").check()
     page.get_by_role("button", name="Wis al mijn gegevens").click()
     assert journey.heading() == "Je gegevens zijn gewist"

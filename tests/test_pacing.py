@@ -37,7 +37,9 @@ def enrollment_of(subscriber) -> Enrollment:
 
 def changes(subscriber) -> list[tuple[str, str, str]]:
     events = db.session.scalars(
-        select(Event).where(Event.subscriber_id == subscriber.id).order_by(Event.id)
+        select(Event)
+        .where(Event.subscriber_id == subscriber.id, Event.action.not_in(["confirm", "complete"]))
+        .order_by(Event.id)
     )
     return [(event.actor, event.action, event.detail) for event in events]
 

@@ -8,7 +8,7 @@ import pytest
 
 from ecourse import emails
 from ecourse.mail import compose
-from ecourse.models import Subscriber
+from ecourse.models import Consent, Subscriber
 from tests.factories import the_course
 
 
@@ -44,14 +44,16 @@ def test_personal_fill_equals_a_direct_render(app, kind, first_name):
     reader = Subscriber(
         email="r@example.org", first_name=first_name, public_id="p" * 22, status="active"
     )
+    sign_up = Consent(public_id="s" * 22, first_name="") if kind == "confirm" else None
     renderer = emails.Renderer()
     renderer.render(
         kind,
         Subscriber(email="o@example.org", first_name="Eerst", public_id="q" * 22),
         course,
         lesson,
+        sign_up,
     )
-    values = emails.personal_values(kind, reader, course, lesson)
+    values = emails.personal_values(kind, reader, course, lesson, sign_up)
     cached = renderer.fill(kind, course, lesson, values)
     context = emails.shared_context(kind, course, lesson, first_name) | values
     direct = compose.render(emails.templates_folder(), kind, context)

@@ -1,7 +1,7 @@
 """What an admin can do to a learner, each recorded as an `Event`.
 
 Every action takes the write lock first and re-reads the enrollment under it (see
-`planner.locked`), so it never overwrites what a worker did a moment earlier.
+`lifecycle.fresh`), so it never overwrites what a worker did a moment earlier.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ecourse import journal, ledger, pacing, planner, privacy, recorder
+from ecourse import journal, keys, ledger, lifecycle, pacing, policy, privacy
 from ecourse.db import db
 from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
+from ecourse.statuses import DeliveryKind
 
 
 class ActionRefused(ValueError):
@@ -48,17 +49,20 @@ def _refused_as_action(change, *args):
 
 def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) -> None:
     """Queue the lesson again, as a new email with its own Message-ID."""
+    enrollment = lifecycle.fresh(enrollment)
     subscriber = enrollment.subscriber
-    if subscriber.status != "active" or enrollment.status == "stopped":
+    if subscriber.status != "active" or enrollment.status not in policy.LESSON_GOES:
         raise ActionRefused("Alleen naar een actieve deelnemer kan opnieuw gestuurd worden.")
-    planner.locked(select(Enrollment).where(Enrollment.id == enrollment.id))
     earlier = db.session.scalar(
-        select(func.count(Delivery.id)).where(Delivery.key.like(f"resend:{enrollment.id}:%"))
+        select(func.count(Delivery.id)).where(
+            Delivery.key.startswith(keys.resends_of(enrollment.id), autoescape=True)
+        )
     )
     ledger.queue(
-        key=f"resend:{enrollment.id}:{lesson.id}:{earlier + 1}",
-        kind="lesson",
+        key=keys.resend(enrollment.id, lesson.id, earlier + 1),
+        kind=DeliveryKind.LESSON,
         subscriber_id=subscriber.id,
+        course_id=enrollment.course_id,
         enrollment_id=enrollment.id,
         lesson_id=lesson.id,
         round=enrollment.round,
@@ -76,11 +80,8 @@ def move_to(enrollment: Enrollment, target: Lesson, admin: str, now: datetime) -
 
 
 def unsubscribe(subscriber: Subscriber, admin: str, now: datetime) -> None:
-    if subscriber.status in ("unsubscribed", "erased"):
+    if not lifecycle.unsubscribe(subscriber, "unsubscribed by an admin", _by(admin), now):
         raise ActionRefused("Deze deelnemer is al afgemeld.")
-    subscriber.unsubscribed_at = now
-    recorder.suppress(subscriber, "unsubscribed", "unsubscribed by an admin", now)
-    _record(subscriber, "unsubscribe", "afgemeld door beheer", admin, now)
     db.session.commit()
 
 

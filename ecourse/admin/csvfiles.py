@@ -16,13 +16,14 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
+from ecourse import lifecycle, zones
 from ecourse.db import db
-from ecourse.models import Course, Subscriber
+from ecourse.models import Consent, Course, Subscriber
 from ecourse.signup import service
+from ecourse.statuses import SubscriberStatus
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ("email", "first_name", "status", "course_state", "signed_up", "confirmed")
@@ -112,7 +113,7 @@ def _row(line: int, raw: dict, seen: set[str], existing: set[str]):
     if email in existing:
         return None, f"{email} is al bekend; bestaande deelnemers worden niet aangepast"
     zone = value.get("timezone") or None
-    if zone and zone not in available_timezones():
+    if zone and zone not in zones.KNOWN:
         return None, f"onbekende tijdzone {zone!r}"
     consent = value.get("consent", "").lower()
     if consent not in YES | NO:
@@ -136,17 +137,17 @@ def apply(
     active = pending = confirmations = 0
     try:
         for row in rows:
-            subscriber = _create(row, course, source, now)
+            sign_up = _create(row, course, source, now)
             if row.consented:
-                service.confirm_without_commit(subscriber, now)
+                service.confirm_without_commit(sign_up, now)
                 active += 1
             else:
                 pending += 1
                 if send_confirmations:
-                    service.queue_confirmation(subscriber, now)
+                    service.queue_confirmation(sign_up, now)
                     confirmations += 1
                 else:  # nothing was asked of them, so nothing to remind them of
-                    subscriber.remind_at = None
+                    sign_up.remind_at = None
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -154,14 +155,21 @@ def apply(
     return Applied(active, pending, confirmations)
 
 
-def _create(row: ImportRow, course: Course, source: str, now: datetime) -> Subscriber:
+def _create(row: ImportRow, course: Course, source: str, now: datetime) -> Consent:
+    """A new person with one sign-up for `course`, as the admin's list gives it."""
     subscriber = Subscriber(
-        email=row.email, first_name=row.first_name, timezone=row.timezone, created_at=now
+        email=row.email,
+        first_name=row.first_name,
+        timezone=row.timezone,
+        created_at=now,
+        status=SubscriberStatus.PENDING,
     )
-    text = f"Geïmporteerd; toestemming volgens: {source}. {service.consent_text(course)}"
-    # Like any unconfirmed sign-up: one reminder, and forgotten if never confirmed.
-    service.schedule_follow_up(subscriber, now)
     db.session.add(subscriber)
-    service.record_consent(subscriber, course, text, service.Origin(f"import: {source}"), now)
+    text = f"Geïmporteerd; toestemming volgens: {source}. {service.consent_text(course)}"
+    origin = service.Origin(f"import: {source}")
+    sign_up = service.record_consent(subscriber, course, text, origin, now)
+    sign_up.enrollment = lifecycle.open_for(subscriber, course, now)
+    # Like any unconfirmed sign-up: one reminder, and forgotten if never confirmed.
+    service.schedule_follow_up(sign_up, now)
     db.session.flush()
-    return subscriber
+    return sign_up

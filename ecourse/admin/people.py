@@ -26,6 +26,7 @@ STATES = {
     "active": "actief",
     "paused": "gepauzeerd",
     "completed": "afgerond",
+    "stopped": "gestopt",
     "unsubscribed": "afgemeld",
     "bounced": "gebounced",
     "erased": "gewist",
@@ -49,7 +50,7 @@ def _filtered(query: str, state: str):
                 Subscriber.first_name.ilike(pattern, escape="\\"),
             )
         )
-    if state in ("active", "paused", "completed"):
+    if state in ("active", "paused", "completed", "stopped"):
         enrolled = exists().where(
             Enrollment.subscriber_id == Subscriber.id, Enrollment.status == state
         )

@@ -8,7 +8,7 @@ from flask import session
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import journal, ledger, pacing, recorder
+from ecourse import journal, lifecycle
 from ecourse.db import db
 from ecourse.models import Course, Enrollment, Lesson, Progress, Subscriber
 
@@ -33,36 +33,27 @@ def current_learner() -> Subscriber | None:
 
 def unsubscribe(subscriber: Subscriber, now: datetime) -> bool:
     """Stop all mail at once; say whether anything changed (repeating it is harmless)."""
-    if subscriber.status in ("unsubscribed", "erased"):
-        return False
-    subscriber.unsubscribed_at = now
-    recorder.suppress(subscriber, "unsubscribed", "unsubscribed by the subscriber", now)
+    changed = lifecycle.unsubscribe(
+        subscriber, "unsubscribed by the subscriber", journal.LEARNER, now
+    )
     db.session.commit()
-    return True
+    return changed
 
 
 def stop_course(subscriber: Subscriber, course: Course | None, now: datetime) -> bool:
     """Stop one course (every course, for `None`): its lessons end at once, the address
-    stays. Say whether anything changed (repeating it is harmless)."""
+    and the other courses stay. Say whether anything changed (repeating it is harmless)."""
     changed = False
     for enrollment in subscriber.enrollments:
-        if course is not None and enrollment.course_id != course.id:
-            continue
-        enrollment = pacing.fresh(enrollment)
-        if enrollment.status == "stopped":
-            continue
-        enrollment.status, enrollment.stopped_at, enrollment.next_due_at = "stopped", now, None
-        ledger.cancel_queued_lessons(enrollment.id, "course stopped by the learner")
-        detail = f"gestopt met {enrollment.course.title}"
-        journal.record(subscriber, "stop_course", detail, journal.LEARNER, now)
-        changed = True
+        if course is None or enrollment.course_id == course.id:
+            changed |= lifecycle.stop(enrollment, journal.LEARNER, now)
     db.session.commit()
     return changed
 
 
 def course_stopped(subscriber: Subscriber, course: Course | None) -> bool:
     enrollments = [e for e in subscriber.enrollments if course is None or e.course_id == course.id]
-    return bool(enrollments) and all(e.status == "stopped" for e in enrollments)
+    return bool(enrollments) and all(e.status in lifecycle.ENDED for e in enrollments)
 
 
 def enrollment_for(subscriber: Subscriber, lesson: Lesson) -> Enrollment | None:

@@ -7,7 +7,7 @@ import json
 from flask import flash, redirect, render_template, session, url_for
 from sqlalchemy import select
 
-from ecourse import journal, ledger, privacy
+from ecourse import journal, keys, ledger, privacy
 from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn.service import current_learner
@@ -15,6 +15,7 @@ from ecourse.models import Delivery, Event, Lesson, Progress, Subscriber
 from ecourse.preferences import bp, forms
 from ecourse.preferences.routes import first_error
 from ecourse.scheduler import wake
+from ecourse.statuses import DeliveryKind
 
 
 @bp.get("/mijn-gegevens.json")
@@ -64,6 +65,9 @@ def _consent(consent) -> dict:
         "page": consent.source_url,
         "ip_address": consent.ip_address,
         "user_agent": consent.user_agent,
+        "course": consent.course.title,
+        "first_name_given": consent.first_name,
+        "timezone_given": consent.timezone,
         "given_at": _when(consent.created_at),
         "confirmed_at": _when(consent.confirmed_at),
     }
@@ -145,12 +149,15 @@ def delete_me():
 
 def erase_on_request(subscriber: Subscriber, now) -> None:
     address = subscriber.email
+    # The goodbye signs with the course they followed last, whose sender they know.
+    last = max(subscriber.enrollments, key=lambda each: each.id, default=None)
     privacy.erase(subscriber, "erased at the learner's own request", now)
     journal.record(subscriber, "delete_me", "", journal.LEARNER, now)
     ledger.queue(
-        key=f"goodbye:{subscriber.id}",
-        kind="goodbye",
+        key=keys.goodbye(subscriber.id),
+        kind=DeliveryKind.GOODBYE,
         subscriber_id=subscriber.id,
+        course_id=last.course_id if last else None,
         now=now,
         send_after=now,
         recipient=address,

@@ -5,8 +5,6 @@ Labels, choices and messages are lazy, so each form speaks the language of the p
 
 from __future__ import annotations
 
-from zoneinfo import available_timezones
-
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
@@ -14,6 +12,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Regexp
 
+from ecourse import zones
 from ecourse.i18n import LANGUAGES
 from ecourse.pacing import MAX_EXTRA_DAYS
 
@@ -34,7 +33,7 @@ COMMON_ZONES = (
 
 
 def zone_choices() -> list[SelectChoice]:
-    rest = sorted(available_timezones() - set(COMMON_ZONES))
+    rest = sorted(zones.KNOWN - set(COMMON_ZONES))
     return [SelectChoice(zone, zone.replace("_", " ")) for zone in (*COMMON_ZONES, *rest)]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ecourse import recorder
+from ecourse import journal, lifecycle
 from ecourse.db import db
 from ecourse.models import ProviderEvent, Subscriber
 
@@ -64,7 +64,11 @@ def apply(event: Event, provider: str, now: datetime) -> bool:
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == event.email))
     suppressed = bool(event.suppress_as and subscriber and subscriber.status not in {"bounced"})
     if suppressed:
-        recorder.suppress(subscriber, event.suppress_as, f"{event.kind}: {event.detail}", now)
+        reason = f"{event.kind}: {event.detail}"
+        if event.suppress_as == "bounced":
+            lifecycle.bounce(subscriber, reason, now)
+        else:
+            lifecycle.unsubscribe(subscriber, reason, journal.SYSTEM, now)
     db.session.add(
         ProviderEvent(
             received_at=now,

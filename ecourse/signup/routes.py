@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
-from ecourse import i18n, tokens
+from ecourse import i18n, policy, tokens
 from ecourse.clock import utcnow
-from ecourse.db import db
-from ecourse.models import Course
 from ecourse.planner import course_by_slug, default_course
 from ecourse.scheduler import wake
 from ecourse.signup import bp, service, timetrap
@@ -96,24 +94,27 @@ def check_email():
 
 @bp.route("/bevestig/<token>", methods=["GET", "POST"])
 def confirm(token: str):
+    """A sign-up's own link: one click (a POST, so a mail scanner's GET confirms nothing)
+    enrols in exactly its course."""
     try:
-        subscriber = service.subscriber_for_confirmation(token)
+        sign_up = service.sign_up_for_confirmation(token)
     except tokens.TokenError as error:
         return render_template("signup/confirm_invalid.html", expired=error.expired), 400
+    subscriber = sign_up.subscriber
     if subscriber.status == "erased":  # forgotten meanwhile: this link leads nowhere now
         return render_template("signup/confirm_invalid.html", expired=True), 400
-    i18n.speak_for(_signed_up_for(subscriber), subscriber)
+    i18n.speak_for(sign_up.course, subscriber, sign_up.language)
     form = ConfirmForm()
-    if subscriber.status == "pending" and not form.validate_on_submit():
+    if sign_up.confirmed_at is None and not form.validate_on_submit():
         return render_template("signup/confirm.html", form=form)
-    if service.confirm(subscriber, utcnow()) is not None:
+    if service.confirm(sign_up, utcnow()) is not None:
         wake()
     session.permanent = True
     session["learner"] = subscriber.public_id
-    return render_template("signup/confirmed.html", subscriber=subscriber)
-
-
-def _signed_up_for(subscriber):
-    """The course of their latest sign-up: the one this confirmation link is about."""
-    consent = subscriber.consents[-1] if subscriber.consents else None
-    return db.session.get(Course, consent.course_id) if consent else None
+    enrollment = sign_up.enrollment
+    return render_template(
+        "signup/confirmed.html",
+        subscriber=subscriber,
+        enrollment=enrollment,
+        under_way=enrollment.status in policy.UNDER_WAY,
+    )

@@ -6,17 +6,17 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import drip, i18n, ledger, tokens
+from ecourse import drip, i18n, keys, ledger, lifecycle, policy, tokens, zones
 from ecourse.db import db
 from ecourse.models import Consent, Course, Delivery, Enrollment, Subscriber
+from ecourse.statuses import DeliveryKind, DeliveryStatus, EnrollmentStatus, SubscriberStatus
 
 
 class InvalidAddress(ValueError):
@@ -91,7 +91,8 @@ def consent_text(course: Course, language: str | None = None) -> str:
 def register(
     course: Course, email: str, first_name: str, timezone: str, origin: Origin, now: datetime
 ) -> None:
-    """Record a sign-up and queue its confirmation; the same outcome whoever signs up."""
+    """Record a sign-up for `course` and queue its confirmation; the same outcome whoever
+    signs up, and nothing about an existing person changes until it is confirmed."""
     address = normalise_address(email)
     for attempt in (1, 2):  # a second try covers two sign-ups of a new address at once
         try:
@@ -106,47 +107,74 @@ def register(
 
 def _register(course, address, first_name, timezone, origin, now) -> None:
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == address))
-    if subscriber is None:
-        subscriber = Subscriber(email=address, created_at=now)
+    zone = timezone if timezone in zones.KNOWN else None
+    someone_new = subscriber is None
+    if someone_new:  # what they gave is all there is to know about them
+        subscriber = Subscriber(
+            email=address,
+            first_name=first_name,
+            timezone=zone,
+            created_at=now,
+            status=SubscriberStatus.PENDING,
+        )
         db.session.add(subscriber)
-    elif subscriber.status == "active" and _still_learning(subscriber):
-        return  # already receiving the course; say nothing different to the visitor
-    schedule_follow_up(subscriber, now)
-    subscriber.status = "pending"
-    subscriber.first_name = first_name or subscriber.first_name
-    subscriber.timezone = timezone if timezone in available_timezones() else subscriber.timezone
+    enrollment = lifecycle.open_for(subscriber, course, now)
+    if enrollment.status in policy.UNDER_WAY:
+        return  # already on this course; say nothing different to the visitor
+    sign_up = record_consent(subscriber, course, consent_text(course), origin, now)
+    sign_up.enrollment = enrollment
+    sign_up.first_name = first_name
+    sign_up.timezone = zone
     if course.language == i18n.ANY and origin.language in i18n.LANGUAGES:
-        subscriber.language = subscriber.language or origin.language
-    record_consent(subscriber, course, consent_text(course), origin, now)
+        sign_up.language = origin.language
+        if someone_new:  # they speak the page's language from the start
+            subscriber.language = origin.language
+    schedule_follow_up(sign_up, now)
     db.session.flush()
-    queue_confirmation(subscriber, now)
+    queue_confirmation(sign_up, now)
 
 
-def _still_learning(subscriber: Subscriber) -> bool:
-    """Whether any of the subscriber's courses is still going. One who stopped their course
-    (the address stayed active) may sign up again: they confirm, and go on where they were."""
-    return any(enrollment.status != "stopped" for enrollment in subscriber.enrollments)
+def schedule_follow_up(sign_up: Consent, now: datetime) -> None:
+    """Set when this sign-up gets its one reminder, and when it is forgotten.
 
-
-def schedule_follow_up(subscriber: Subscriber, now: datetime) -> None:
-    """Set when an unconfirmed sign-up gets its one reminder, and when it is forgotten.
-
-    One reminder per round of signing up: a repeated sign-up while still unconfirmed moves
-    a reminder not yet sent to a day after itself, but never brings back one already sent
-    (`remind_at` is then None). The personal data of someone who never confirmed is kept for
-    the set period after the latest sign-up; a learner who confirmed before (and left, and is
-    signed up again) is never forgotten this way: their course history is theirs. Call before
-    the status is set to "pending".
+    One reminder per course in a round of signing up: signing up again for a course while
+    an earlier sign-up for it is open moves a reminder not yet sent to a day after the new
+    one, but never brings back one already sent. An unconfirmed sign-up is forgotten the set
+    period after it was made (`hygiene`): the whole person if they never confirmed anything.
     """
     settings = current_app.config["ECOURSE"]
     hours = settings["CONFIRM_REMINDER_HOURS"]
-    new_round = subscriber.status != "pending"  # a new row, or back after leaving
-    if hours > 0 and (new_round or subscriber.remind_at is not None):
-        subscriber.remind_at = now + timedelta(hours=hours)
-    elif new_round:
-        subscriber.remind_at = None
-    days = timedelta(days=settings["FORGET_UNCONFIRMED_DAYS"])
-    subscriber.forget_at = now + days if subscriber.confirmed_at is None else None
+    earlier = _open_sign_ups(sign_up)
+    already_reminded = _reminded(earlier)
+    for each in earlier:
+        each.remind_at = None
+    sign_up.remind_at = now + timedelta(hours=hours) if hours > 0 and not already_reminded else None
+    sign_up.forget_at = now + timedelta(days=settings["FORGET_UNCONFIRMED_DAYS"])
+
+
+def _open_sign_ups(sign_up: Consent) -> list[Consent]:
+    """The other unconfirmed sign-ups for the same course in this round of signing up."""
+    enrollment = sign_up.enrollment
+    since = enrollment.stopped_at if enrollment.status in lifecycle.ENDED else None
+    return [
+        each
+        for each in db.session.scalars(
+            select(Consent).where(
+                Consent.enrollment_id == enrollment.id, Consent.confirmed_at.is_(None)
+            )
+        )
+        if each is not sign_up and (since is None or each.created_at > since)
+    ]
+
+
+def _reminded(sign_ups: list[Consent]) -> bool:
+    ids = [each.id for each in sign_ups]
+    if not ids:
+        return False
+    reminders = select(Delivery.id).where(
+        Delivery.consent_id.in_(ids), Delivery.kind == DeliveryKind.REMINDER
+    )
+    return db.session.scalar(reminders.limit(1)) is not None
 
 
 def record_consent(
@@ -167,81 +195,95 @@ def record_consent(
     return consent
 
 
-def queue_confirmation(subscriber: Subscriber, now: datetime) -> None:
-    """Queue a confirmation email unless one was queued within the resend interval."""
+def queue_confirmation(sign_up: Consent, now: datetime) -> bool:
+    """Queue this sign-up's confirmation email, unless one for the same course went out
+    within the resend interval (in this round: not counting those before a stop)."""
     minutes = current_app.config["ECOURSE"]["CONFIRM_RESEND_MINUTES"]
-    earlier = db.session.scalars(
-        select(Delivery.created_at).where(
-            Delivery.subscriber_id == subscriber.id, Delivery.kind == "confirm"
+    enrollment = sign_up.enrollment
+    since = enrollment.stopped_at if enrollment.status in lifecycle.ENDED else None
+    recent = db.session.scalar(
+        select(func.max(Delivery.created_at)).where(
+            Delivery.enrollment_id == enrollment.id,
+            Delivery.kind == DeliveryKind.CONFIRM,
+            Delivery.created_at > max(filter(None, [since, now - timedelta(minutes=minutes)])),
         )
-    ).all()
-    # Only confirmations for this round of signing up count (not ones before leaving).
-    since = subscriber.unsubscribed_at
-    recent = [moment for moment in earlier if since is None or moment > since]
-    if recent and max(recent) > now - timedelta(minutes=minutes):
-        return
-    ledger.queue(
-        key=f"confirm:{subscriber.id}:{len(earlier) + 1}",
-        kind="confirm",
-        subscriber_id=subscriber.id,
+    )
+    if recent is not None:
+        return False
+    return ledger.queue(
+        key=keys.confirmation(sign_up.id),
+        kind=DeliveryKind.CONFIRM,
+        subscriber_id=sign_up.subscriber_id,
+        course_id=sign_up.course_id,
+        consent_id=sign_up.id,
+        enrollment_id=enrollment.id,
         now=now,
         send_after=now,
     )
 
 
-def subscriber_for_confirmation(token: str) -> Subscriber:
-    """The subscriber a confirmation link belongs to; raises `tokens.TokenError`."""
+def sign_up_for_confirmation(token: str) -> Consent:
+    """The sign-up a confirmation link names; raises `tokens.TokenError`.
+
+    Links sent before sign-ups had their own id name the person: they stand for that
+    person's newest open sign-up, as they did then.
+    """
     max_age = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"] * 86400
-    public_id = tokens.read("confirm", token, max_age_seconds=max_age)
-    subscriber = db.session.scalar(select(Subscriber).where(Subscriber.public_id == public_id))
-    if subscriber is None:
+    payload = tokens.read("confirm", token, max_age_seconds=max_age)
+    if isinstance(payload, list) and len(payload) == 2 and payload[0] == "signup":
+        found = db.session.scalar(select(Consent).where(Consent.public_id == str(payload[1])))
+    elif isinstance(payload, str):
+        found = _newest_sign_up_of(payload)
+    else:
+        found = None
+    if found is None or found.enrollment is None:
         raise tokens.TokenError()
-    return subscriber
+    return found
 
 
-def confirm(subscriber: Subscriber, now: datetime) -> Enrollment | None:
-    """Confirm a pending sign-up and start (or resume) its course. Harmless when repeated."""
-    enrollment = confirm_without_commit(subscriber, now)
+def _newest_sign_up_of(subscriber_public_id: str) -> Consent | None:
+    subscriber = db.session.scalar(
+        select(Subscriber).where(Subscriber.public_id == subscriber_public_id)
+    )
+    if subscriber is None or not subscriber.consents:
+        return None
+    open_ones = [each for each in subscriber.consents if each.confirmed_at is None]
+    return (open_ones or subscriber.consents)[-1]
+
+
+def confirm(sign_up: Consent, now: datetime) -> Enrollment | None:
+    """Confirm one sign-up and start (or go on with) exactly its course. Harmless when
+    repeated; returns the enrollment that started, if one did."""
+    enrollment = confirm_without_commit(sign_up, now)
     db.session.commit()
     return enrollment
 
 
-def confirm_without_commit(subscriber: Subscriber, now: datetime) -> Enrollment | None:
+def confirm_without_commit(sign_up: Consent, now: datetime) -> Enrollment | None:
     """`confirm`, as part of a larger transaction (an import)."""
-    if subscriber.status != "pending":
+    if sign_up.confirmed_at is not None or sign_up.subscriber.status == SubscriberStatus.ERASED:
+        return None  # a link used again, or a person forgotten meanwhile: nothing changes
+    started = lifecycle.confirm(sign_up, now)
+    if started is None:
         return None
-    consent = subscriber.consents[-1]
-    subscriber.status, subscriber.confirmed_at = "active", now
-    subscriber.unsubscribed_at = subscriber.remind_at = subscriber.forget_at = None
-    consent.confirmed_at = now
-    return _start_enrollment(subscriber, consent.course_id, now)
-
-
-def _start_enrollment(subscriber: Subscriber, course_id: int, now: datetime) -> Enrollment:
-    enrollment = db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.subscriber_id == subscriber.id, Enrollment.course_id == course_id
-        )
-    )
-    if enrollment is None:
-        enrollment = Enrollment(subscriber=subscriber, course_id=course_id, started_at=now)
-        db.session.add(enrollment)
-        db.session.flush()
+    enrollment, before = started
+    if before == EnrollmentStatus.PENDING:
+        enrollment.started_at, enrollment.last_sent_at = now, None
     else:
         _resume_where_left(enrollment, now)
-    enrollment.status, enrollment.stopped_at, enrollment.next_due_at = "active", None, now
+    enrollment.next_due_at = now
     return enrollment
 
 
 def _resume_where_left(enrollment: Enrollment, now: datetime) -> None:
-    """A returning subscriber continues with their next lesson now, at the usual pace after."""
+    """A returning learner continues with their next lesson now, at the usual pace after."""
     from ecourse.planner import lesson_statuses, rhythm_for
 
     # A lesson that bounced or was given up is tried again, now the address works.
     db.session.execute(
         update(Delivery)
-        .where(Delivery.enrollment_id == enrollment.id, Delivery.status == "failed")
-        .values(status="cancelled", last_error="sent again after signing up again")
+        .where(Delivery.enrollment_id == enrollment.id, Delivery.status == DeliveryStatus.FAILED)
+        .values(status=DeliveryStatus.CANCELLED, last_error="sent again after signing up again")
     )
     lesson = drip.next_lesson(enrollment.course.lessons, set(lesson_statuses(enrollment.id)))
     back = timedelta(days=lesson.day if lesson else 0)
