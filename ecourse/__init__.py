@@ -11,10 +11,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the web application; `test_config` overrides settings by name."""
     app = Flask(__name__)
 
-    from ecourse import config, db, i18n, mail, web
+    from ecourse import config, db, handoffs, i18n, mail, web
 
     config.init_app(app, test_config)
     db.init_app(app)
+    handoffs.init_app(app)
     mail.init_app(app)
     web.init_app(app)
     i18n.init_app(app)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from ecourse import policy
+from ecourse import handoffs, policy
+from ecourse.handoffs import HandoffLock
 from ecourse.mail.message import Message
 
 
@@ -43,8 +44,9 @@ class Gate:
     cursor: through the ORM it cost more than the SMTP client itself.
     """
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, handoff_lock: HandoffLock | None = None):
         self.engine = engine
+        self.handoff_lock = handoff_lock
         self.postgres = engine.dialect.name == "postgresql"
         self._local = threading.local()
         self._connections: list = []
@@ -95,20 +97,22 @@ class Gate:
     @contextmanager
     def hold(self, items: Sequence[Item]) -> Iterator[set[int]]:
         """Yield the positions of the items still wanted, holding them until the block ends."""
-        connection = self._connection()
-        cursor = connection.cursor()
-        try:
-            self._lock_enrollments(cursor, items)
-            cursor.execute(self._sql(len(items)), [item.delivery_id for item in items])
-            rows = {row[0]: row for row in cursor.fetchall()}
-            yield {
-                position
-                for position, item in enumerate(items)
-                if _wanted(item, rows.get(item.delivery_id))
-            }
-        finally:
-            cursor.close()
-            connection.commit()  # ends the read, and on PostgreSQL releases the share locks
+        holding = self.handoff_lock.handing_over() if self.handoff_lock else handoffs.nothing()
+        with holding:
+            connection = self._connection()
+            cursor = connection.cursor()
+            try:
+                self._lock_enrollments(cursor, items)
+                cursor.execute(self._sql(len(items)), [item.delivery_id for item in items])
+                rows = {row[0]: row for row in cursor.fetchall()}
+                yield {
+                    position
+                    for position, item in enumerate(items)
+                    if _wanted(item, rows.get(item.delivery_id))
+                }
+            finally:
+                cursor.close()
+                connection.commit()  # ends the read; on PostgreSQL, releases the share locks
 
     def close(self) -> None:
         with self._lock:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ecourse import emails, health, ledger, ratelimit, recorder
+from ecourse import emails, handoffs, health, ledger, ratelimit, recorder
 from ecourse.db import db
 from ecourse.gate import Gate, Item
 from ecourse.mail.base import Messenger, Outcome
@@ -66,7 +66,7 @@ def send_queued(now: datetime, messenger: Messenger) -> SendReport:
             messenger,
             pool,
             emails.Renderer(),
-            Gate(db.engine),
+            Gate(db.engine, handoffs.for_app(current_app)),
             ratelimit.for_app(current_app),  # one window for every pass of this process
             health.Streak(settings["PAUSE_AFTER_ERRORS"]),
             report,

@@ -13,7 +13,7 @@ import email
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 
@@ -25,6 +25,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    # When the relay had the whole message (time.monotonic), before it answered the client.
+    arrived: float = field(default_factory=time.monotonic)
 
     @property
     def message(self) -> EmailMessage:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ecourse import journal, keys, ledger, lifecycle, pacing, policy, privacy
+from ecourse import handoffs, journal, keys, ledger, lifecycle, pacing, policy, privacy
 from ecourse.db import db
 from ecourse.models import Delivery, Enrollment, Lesson, Subscriber
 from ecourse.statuses import DeliveryKind
@@ -31,6 +31,7 @@ def _by(admin: str) -> journal.Actor:
 def pause(enrollment: Enrollment, admin: str, now: datetime) -> None:
     _refused_as_action(pacing.pause, enrollment, None, _by(admin), now)
     db.session.commit()
+    handoffs.settle()
 
 
 def resume(enrollment: Enrollment, admin: str, now: datetime) -> None:
@@ -83,6 +84,7 @@ def unsubscribe(subscriber: Subscriber, admin: str, now: datetime) -> None:
     if not lifecycle.unsubscribe(subscriber, "unsubscribed by an admin", _by(admin), now):
         raise ActionRefused("Deze deelnemer is al afgemeld.")
     db.session.commit()
+    handoffs.settle()
 
 
 def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
@@ -92,3 +94,4 @@ def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
     privacy.erase(subscriber, "erased on request", now)
     _record(subscriber, "erase", "persoonsgegevens gewist", admin, now)
     db.session.commit()
+    handoffs.settle()

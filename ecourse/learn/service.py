@@ -8,7 +8,7 @@ from flask import session
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ecourse import journal, lifecycle
+from ecourse import handoffs, journal, lifecycle
 from ecourse.db import db
 from ecourse.models import Course, Enrollment, Lesson, Progress, Subscriber
 
@@ -37,6 +37,7 @@ def unsubscribe(subscriber: Subscriber, now: datetime) -> bool:
         subscriber, "unsubscribed by the subscriber", journal.LEARNER, now
     )
     db.session.commit()
+    handoffs.settle()
     return changed
 
 
@@ -48,6 +49,7 @@ def stop_course(subscriber: Subscriber, course: Course | None, now: datetime) ->
         if course is None or enrollment.course_id == course.id:
             changed |= lifecycle.stop(enrollment, journal.LEARNER, now)
     db.session.commit()
+    handoffs.settle()
     return changed
 
 

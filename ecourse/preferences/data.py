@@ -7,7 +7,7 @@ import json
 from flask import flash, redirect, render_template, session, url_for
 from sqlalchemy import select
 
-from ecourse import journal, keys, ledger, privacy
+from ecourse import handoffs, journal, keys, ledger, privacy
 from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn.service import current_learner
@@ -163,3 +163,4 @@ def erase_on_request(subscriber: Subscriber, now) -> None:
         recipient=address,
     )
     db.session.commit()
+    handoffs.settle()

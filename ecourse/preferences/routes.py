@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 
-from ecourse import i18n, journal, pacing, planner, tokens
+from ecourse import handoffs, i18n, journal, pacing, planner, tokens
 from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn import service as learners
@@ -190,6 +190,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
         db.session.rollback()
         return _page(subscriber, proposal=proposal)
     db.session.commit()
+    handoffs.settle()  # a pause holds from the moment it is saved
     wake()  # "next lesson now" should leave within seconds
     flash(_("Opgeslagen: %(change)s.", change=str(TITLES[change]).lower()), "done")
     return redirect(url_for("preferences.page") + "#je-lessen")
