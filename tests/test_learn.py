@@ -248,3 +248,25 @@ def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
     db.session.commit()
     assert again is False
     assert len(db.session.scalars(select(Delivery).where(Delivery.key == row.key)).all()) == 1
+
+
+@pytest.mark.clock
+def test_a_lesson_page_renders_its_markdown_once_per_version(client, learner, outbox, monkeypatch):
+    from ecourse import markup, rendered
+
+    rendered._shared.cache_clear()
+    rendered._reading_minutes.cache_clear()
+    calls = []
+    real = markup.render
+    monkeypatch.setattr(markup, "render", lambda text: calls.append(text) or real(text))
+    client.get(lesson_link(outbox))
+    first = client.get("/les/testcursus/01-les-1")
+    again = client.get("/les/testcursus/01-les-1")
+    assert first.status_code == again.status_code == 200
+    assert first.text == again.text
+    assert len(calls) == 3  # text, exercise, reflection: once, for both visits
+    lesson = db.session.scalar(select(Delivery).where(Delivery.kind == "lesson")).lesson
+    lesson.body_md += "\n\nEen nieuwe zin."
+    db.session.commit()
+    assert "Een nieuwe zin." in client.get("/les/testcursus/01-les-1").text
+    assert len(calls) == 6  # a new version of the text is rendered anew

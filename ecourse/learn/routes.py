@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from ecourse import markup, placeholders, timeline, tokens
+from ecourse import rendered, timeline, tokens
 from ecourse.clock import utcnow
 from ecourse.db import db
 from ecourse.learn import bp, service
@@ -47,12 +47,16 @@ class Access:
     lesson: Lesson
     subscriber: Subscriber | None
     enrollment: Enrollment | None
-    entry: timeline.Entry | None
+    # Only a lesson the learner has received is theirs to open, check in on, or mark done.
+    received: bool
 
-    @property
-    def received(self) -> bool:
-        """Only a lesson the learner has received is theirs to open, check in on, or mark done."""
-        return self.entry is not None and self.entry.received
+    def entry(self) -> timeline.Entry | None:
+        """Where the lesson stands in the learner's schedule (for a page that is not open
+        yet: when it comes)."""
+        if self.enrollment is None:
+            return None
+        entries = timeline.for_enrollment(self.enrollment, utcnow())
+        return next((each for each in entries if each.lesson.id == self.lesson.id), None)
 
 
 def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
@@ -65,9 +69,8 @@ def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
         abort(404)
     subscriber = service.current_learner()
     enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
-    entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
-    entry = next((each for each in entries if each.lesson.id == lesson.id), None)
-    return Access(course, lesson, subscriber, enrollment, entry)
+    received = enrollment is not None and service.received(enrollment, lesson)
+    return Access(course, lesson, subscriber, enrollment, received)
 
 
 def posted_lesson(course_slug: str, lesson_slug: str) -> Access:
@@ -89,7 +92,7 @@ def lesson(course_slug: str, lesson_slug: str):
     if not access.received:
         zone = subscriber.timezone or course.timezone
         return render_template(
-            "learn/locked.html", course=course, entry=access.entry, zone=zone
+            "learn/locked.html", course=course, entry=access.entry(), zone=zone
         ), 403
     progress = service.record_opened(access.enrollment, access.lesson, utcnow())
     saved = request.args.get("bewaard", "")
@@ -102,7 +105,7 @@ def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
     `extra` goes to the template as it is: which check-in was just saved (`saved`), or why
     one was refused (`checkin_errors`).
     """
-    name = subscriber.first_name
+    page = rendered.lesson_page(lesson, subscriber.first_name)
     return render_template(
         "learn/lesson.html",
         course=course,
@@ -110,10 +113,10 @@ def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
         subscriber=subscriber,
         progress=progress,
         form=ConfirmForm(),
-        reading_minutes=markup.reading_minutes(lesson.body_md, lesson.exercise_md),
-        body=placeholders.render_markdown(lesson.body_md, name),
-        exercise=placeholders.render_markdown(lesson.exercise_md, name),
-        reflection=placeholders.render_markdown(lesson.reflection_md, name),
+        reading_minutes=page.reading_minutes,
+        body=page.body,
+        exercise=page.exercise,
+        reflection=page.reflection,
         **extra,
     )
 

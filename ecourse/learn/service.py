@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ecourse import handoffs, journal, lifecycle
 from ecourse.db import db
-from ecourse.models import Course, Enrollment, Lesson, Progress, Subscriber
+from ecourse.models import Course, Delivery, Enrollment, Lesson, Progress, Subscriber
+from ecourse.statuses import DeliveryKind, DeliveryStatus
 
 
 def subscriber_by_public_id(public_id: str | None) -> Subscriber | None:
@@ -60,6 +61,21 @@ def course_stopped(subscriber: Subscriber, course: Course | None) -> bool:
 
 def enrollment_for(subscriber: Subscriber, lesson: Lesson) -> Enrollment | None:
     return next((e for e in subscriber.enrollments if e.course_id == lesson.course_id), None)
+
+
+def received(enrollment: Enrollment, lesson: Lesson) -> bool:
+    """Whether this lesson reached this learner (in any round): one indexed look-up."""
+    found = db.session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.enrollment_id == enrollment.id,
+            Delivery.lesson_id == lesson.id,
+            Delivery.kind == DeliveryKind.LESSON,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def progress_for(enrollment: Enrollment, lesson: Lesson) -> Progress | None:
