@@ -44,7 +44,12 @@ def server(settings, smtp_server, app):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_until_up(base, process)
+    try:
+        _wait_until_up(base, process)
+    except BaseException:
+        process.kill()  # never leave a server behind for the next test, or the next run
+        process.communicate(timeout=10)
+        raise
     yield base
     process.terminate()
     output = process.communicate(timeout=10)[0]
