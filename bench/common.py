@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ecourse import create_app  # noqa: E402
-from ecourse.catalog import import_path  # noqa: E402
-from ecourse.db import db, upgrade_schema  # noqa: E402
-from ecourse.models import Enrollment, Subscriber, new_public_id  # noqa: E402
+from ecourse.content.catalog import import_path  # noqa: E402
+from ecourse.core.db import db, upgrade_schema  # noqa: E402
+from ecourse.core.models import Enrollment, Subscriber, new_public_id  # noqa: E402
 from tests.smtpserver import free_port  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
@@ -148,8 +148,8 @@ def timed_send(
     SQLite database, sending to `sink` (with the default re-opening of connections unless
     `messages_per_connection` is given)."""
     from ecourse import mail
-    from ecourse.planner import plan_due
-    from ecourse.sender import send_queued
+    from ecourse.engine.planner import plan_due
+    from ecourse.engine.sender import send_queued
 
     fresh_app(**sink.settings(concurrency, messages_per_connection))
     add_enrollments(count, due=count)

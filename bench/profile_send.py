@@ -24,8 +24,10 @@ from common import NOW, SinkProcess, add_enrollments, fresh_app, load, median
 from sqlalchemy.orm import Session
 from throughput import raw_wire, real_lesson_emails
 
-from ecourse import ledger, mail, planner, recorder, sender, tokens
-from ecourse.db import db
+from ecourse import mail
+from ecourse.core import tokens
+from ecourse.core.db import db
+from ecourse.engine import ledger, planner, recorder, sender
 from ecourse.mail import smtp, wire
 
 # (module or class, function, label); a label counts only the outermost call of its kind.

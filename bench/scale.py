@@ -41,9 +41,9 @@ from common import (
 )
 from sqlalchemy import select, update
 
-from ecourse.db import db
-from ecourse.models import Enrollment
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment
+from ecourse.worker.passes import run_pass
 
 LATER = NOW + timedelta(days=7)
 DUE_IN_SAMPLE = 1000

@@ -22,7 +22,7 @@ import time
 
 from common import NOW, SinkProcess, fresh_app, load, median, spread, timed_send
 
-from ecourse.db import db
+from ecourse.core.db import db
 
 KEPT_OPEN = 100_000  # messages per connection when comparing without re-opening
 
@@ -37,9 +37,9 @@ def raw_wire(port: int, messages: list[bytes]) -> float:
 
 def real_lesson_emails(count: int) -> list[bytes]:
     """The bytes of real lesson emails, as ecourse builds them, for the raw-wire baseline."""
-    from ecourse import emails
-    from ecourse.models import Subscriber
-    from ecourse.planner import default_course
+    from ecourse.content.courses import default_course
+    from ecourse.core.models import Subscriber
+    from ecourse.engine import emails
 
     fresh_app(MAIL_BACKEND="memory")
     course = default_course()

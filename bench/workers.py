@@ -28,8 +28,8 @@ from common import (
     spread,
 )
 
-from ecourse.db import db
-from ecourse.planner import plan_due
+from ecourse.core.db import db
+from ecourse.engine.planner import plan_due
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SENT = re.compile(r"sent: (\d+)")

@@ -1,4 +1,11 @@
-"""ecourse: an e-course delivered by email, one calm lesson at a time."""
+"""ecourse: an e-course delivered by email, one calm lesson at a time.
+
+The package is in layers, each importing only those below it (the import-linter contracts
+in pyproject.toml): `core` (settings, clock, database, models, tokens, links), `mail` and
+`content`, `journey` (the one owner of a learner's status, and the journal), `engine`
+(planning and sending), `learners` (pace, timeline, privacy, sign-ups), `worker` (a pass
+and the scheduler), and on top `web` and `cli`.
+"""
 
 from __future__ import annotations
 
@@ -11,21 +18,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the web application; `test_config` overrides settings by name."""
     app = Flask(__name__)
 
-    from ecourse import config, db, handoffs, i18n, mail, web
+    from ecourse import mail
+    from ecourse.core import config, db, models  # noqa: F401  (models: the tables exist)
+    from ecourse.engine import handoffs
+    from ecourse.web import locale, security
 
     config.init_app(app, test_config)
     db.init_app(app)
     handoffs.init_app(app)
     mail.init_app(app)
-    web.init_app(app)
-    i18n.init_app(app)
+    security.init_app(app)
+    locale.init_app(app)
 
-    from ecourse import admin, embed, learn, preferences, providers, signup
+    from ecourse.web import admin
+    from ecourse.web.embed import routes as embed
+    from ecourse.web.learn import routes as learn
+    from ecourse.web.preferences import routes as preferences
+    from ecourse.web.providers import routes as providers
+    from ecourse.web.signup import routes as signup
 
-    app.register_blueprint(signup.bp)
-    app.register_blueprint(embed.bp)
-    app.register_blueprint(learn.bp)
-    app.register_blueprint(preferences.bp)
-    app.register_blueprint(providers.bp)
     admin.init_app(app)
+    for blueprint in (signup.bp, embed.bp, learn.bp, preferences.bp, providers.bp, admin.routes.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -1,5 +1,5 @@
 """`python -m ecourse` is the same as the `ecourse` command."""
 
-from ecourse.cli import main
+from ecourse.cli.main import main
 
 main()

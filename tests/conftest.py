@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from ecourse import create_app
-from ecourse.db import db
+from ecourse.core.db import db
 from tests.factories import CourseWriter
 from tests.smtpserver import SMTPServer
 
@@ -35,7 +35,7 @@ def _clean_environment(monkeypatch):
 def _migrate(url: str, data_dir: Path) -> None:
     app = create_app({"DATABASE_URL": url, "DATA_DIR": str(data_dir), "SECRET_KEY": "x"})
     with app.app_context():
-        from ecourse.db import upgrade_schema
+        from ecourse.core.db import upgrade_schema
 
         upgrade_schema()
         db.engine.dispose()
@@ -122,7 +122,7 @@ def app(settings):
     app = create_app(settings)
     app.test_client_class = FreshRequestClient
     with app.app_context():
-        from ecourse.catalog import import_path
+        from ecourse.content.catalog import import_path
 
         import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime.now(UTC))
         yield app
@@ -152,7 +152,7 @@ def smtp_server():
 @pytest.fixture
 def make_app(settings):
     """Build an app with extra settings (inside its app context) and the test course."""
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
 
     contexts = []
 
@@ -175,7 +175,7 @@ def make_app(settings):
 @pytest.fixture
 def admin(app):
     """An admin account (see `tests.web.ADMIN_EMAIL` and `ADMIN_PASSWORD`)."""
-    from ecourse.admin import accounts
+    from ecourse.learners import accounts
     from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
     return accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))

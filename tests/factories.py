@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from ecourse.models import Course, Subscriber
-from ecourse.planner import course_by_slug
-from ecourse.signup import service
+from ecourse.content.courses import course_by_slug
+from ecourse.core.models import Course, Subscriber
+from ecourse.learners import signups as service
 
 
 @dataclass
@@ -76,7 +76,7 @@ def sign_up(
     """Register through the same service the form uses; returns the pending subscriber."""
     from sqlalchemy import select
 
-    from ecourse.db import db
+    from ecourse.core.db import db
 
     service.register(course or the_course(), email, first_name, timezone, service.Origin(), now)
     return db.session.scalar(select(Subscriber).where(Subscriber.email == email.lower()))
@@ -84,7 +84,7 @@ def sign_up(
 
 def enrolled(email: str, now: datetime, **kwargs) -> Subscriber:
     """Sign up, receive the confirmation email, and confirm, all at `now`."""
-    from ecourse.passes import run_pass
+    from ecourse.worker.passes import run_pass
 
     subscriber = sign_up(email, now, **kwargs)
     run_pass(now)
@@ -95,7 +95,7 @@ def enrolled(email: str, now: datetime, **kwargs) -> Subscriber:
 def confirm(subscriber: Subscriber, now: datetime, course: Course | None = None):
     """Confirm the subscriber's newest open sign-up (for `course`, when given), as its link
     would; returns the enrollment that started, if one did."""
-    from ecourse.db import db
+    from ecourse.core.db import db
 
     db.session.refresh(subscriber)
     open_ones = [
@@ -110,9 +110,9 @@ def run_until(start: datetime, end: datetime) -> int:
     """Run passes at exactly the moments something is due, as a punctual scheduler would."""
     from sqlalchemy import func, select
 
-    from ecourse.db import db
-    from ecourse.models import Delivery, Enrollment
-    from ecourse.passes import run_pass
+    from ecourse.core.db import db
+    from ecourse.core.models import Delivery, Enrollment
+    from ecourse.worker.passes import run_pass
 
     moment, passes = start, 0
     while moment <= end:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from ecourse.admin import accounts
-from ecourse.cli import main
-from ecourse.models import Admin
+from ecourse.cli.main import main
+from ecourse.core.models import Admin
+from ecourse.learners import accounts
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in
 
 LEARNER_PUBLIC_ID = "leerling-zonder-beheerrechten"

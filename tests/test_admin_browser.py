@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.models import Enrollment
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment
+from ecourse.worker.passes import run_pass
 from tests.browserkit import ARTIFACTS
 from tests.factories import enrolled, process_environment
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD

@@ -8,11 +8,12 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from ecourse.admin import accounts, actions
-from ecourse.db import db
-from ecourse.learn import service as learn_service
-from ecourse.models import Delivery, DeliveryAttempt
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, DeliveryAttempt
+from ecourse.learners import accounts
+from ecourse.web import learner as learn_service
+from ecourse.web.admin import actions
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until, sign_up
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in
 
@@ -75,7 +76,7 @@ def test_sending_health_shows_queue_retries_and_escaped_errors(admin_client):
     enrolled("a@example.org", now)
     run_pass(now)
     enrolled("b@example.org", now)  # its lesson waits in the queue
-    from ecourse import planner
+    from ecourse.engine import planner
 
     planner.plan_due(now)
     delivery = db.session.scalar(select(Delivery).where(Delivery.status == "queued"))

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ecourse import lessonfiles, lessonwriter
-from ecourse.admin import reach
-from ecourse.db import db
-from ecourse.models import Delivery, Enrollment, Lesson, LessonChange, Subscriber
-from ecourse.passes import run_pass
+from ecourse.content import lessonfiles, lessonwriter
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Enrollment, Lesson, LessonChange, Subscriber
+from ecourse.learners import reach
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until, the_course
 from tests.web import ADMIN_EMAIL, csrf_token
 

@@ -10,19 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.admin import csvfiles
-from ecourse.db import db
-from ecourse.learn import service as learn_service
-from ecourse.models import (
-    Consent,
-    Delivery,
-    DeliveryAttempt,
-    Enrollment,
-    Event,
-    Subscriber,
-)
-from ecourse.passes import run_pass
-from ecourse.providers import events as provider_events
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Delivery, DeliveryAttempt, Enrollment, Event, Subscriber
+from ecourse.web import learner as learn_service
+from ecourse.web.admin import csvfiles
+from ecourse.web.providers import events as provider_events
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until, sign_up
 from tests.web import ADMIN_EMAIL, csrf_token
 

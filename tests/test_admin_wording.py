@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecourse import drip, journal
-from ecourse.admin.wording import in_dutch
+from ecourse.engine import drip
+from ecourse.journey import journal
+from ecourse.web.admin.wording import in_dutch
 
 ENGINE_REASONS = [
     "unsubscribed",

@@ -8,7 +8,7 @@ import pytest
 from jinja2 import Environment
 from markupsafe import Markup
 
-from ecourse.charts import bar_chart, funnel_chart, paired_bar_chart
+from ecourse.web.charts import bar_chart, funnel_chart, paired_bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 NASTY = ["<script>alert(1)</script>", "\"&'", "a & b < c"]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ecourse.cli import main
+from ecourse.cli.main import main
 from tests.factories import CourseWriter
 
 
@@ -78,8 +78,8 @@ def test_lessons_import_dry_run_shows_the_reach_and_the_rule_is_kept(env, course
 
     from sqlalchemy import select
 
-    from ecourse.db import db
-    from ecourse.models import Lesson, LessonChange
+    from ecourse.core.db import db
+    from ecourse.core.models import Lesson, LessonChange
     from tests.factories import enrolled, run_until
 
     now = datetime.now(UTC)
@@ -115,7 +115,7 @@ def test_lessons_import_refuses_a_broken_folder_and_says_why(env, course_files):
 def test_tick_with_now_runs_a_course_without_waiting(env):
     run("init")
     from ecourse import create_app
-    from ecourse.clock import utcnow
+    from ecourse.core.clock import utcnow
     from tests.factories import enrolled
 
     app = create_app()
@@ -170,8 +170,8 @@ def test_tick_rejects_a_time_without_offset(env):
 def test_timeline_shows_sent_scheduled_and_skipped(env, course_files):
     run("init")
     from ecourse import create_app
-    from ecourse.clock import utcnow
-    from ecourse.passes import run_pass
+    from ecourse.core.clock import utcnow
+    from ecourse.worker.passes import run_pass
     from tests.factories import enrolled
 
     app = create_app()
@@ -216,8 +216,8 @@ def test_timezone_setting_is_the_default_for_a_course_that_names_none(
     monkeypatch.setenv("ECOURSE_TIMEZONE", "America/New_York")
     assert run("init").exit_code == 0
     from ecourse import create_app
-    from ecourse.clock import utcnow
-    from ecourse.passes import run_pass
+    from ecourse.core.clock import utcnow
+    from ecourse.worker.passes import run_pass
     from tests.factories import enrolled, the_course
 
     app = create_app()

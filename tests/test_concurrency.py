@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.clock import utcnow
-from ecourse.db import db
-from ecourse.models import Delivery
-from ecourse.passes import run_pass
+from ecourse.core.clock import utcnow
+from ecourse.core.db import db
+from ecourse.core.models import Delivery
+from ecourse.worker.passes import run_pass
 from tests.factories import confirm, process_environment, sign_up
 
 

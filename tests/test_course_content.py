@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from markupsafe import escape
 
-from ecourse.lessonfiles import read_folder
-from ecourse.markup import plain_text, reading_minutes, render, word_count
-from ecourse.resources import bundled
+from ecourse.content.lessonfiles import read_folder
+from ecourse.content.markup import plain_text, reading_minutes, render, word_count
+from ecourse.core.resources import bundled
 
 COURSE = bundled("lessons") / "lichaam-en-hechting"
 FOLDER = read_folder(COURSE)
@@ -102,9 +102,9 @@ def real_course_settings(settings):
 
 def test_new_subscriber_receives_all_seven_lessons_and_pages_show_everything(real_course_settings):
     from ecourse import create_app
-    from ecourse.catalog import import_path
-    from ecourse.db import db
-    from ecourse.planner import course_by_slug
+    from ecourse.content.catalog import import_path
+    from ecourse.content.courses import course_by_slug
+    from ecourse.core.db import db
     from tests.conftest import BASE_URL
     from tests.factories import enrolled, run_until
     from tests.web import link_in
@@ -151,7 +151,7 @@ def test_new_subscriber_receives_all_seven_lessons_and_pages_show_everything(rea
 def test_preview_command_renders_every_lesson_email(real_course_settings, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from ecourse.cli import main
+    from ecourse.cli.main import main
 
     for name, value in real_course_settings.items():
         monkeypatch.setenv(f"ECOURSE_{name}", str(value))

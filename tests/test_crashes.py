@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.clock import utcnow
-from ecourse.db import db
-from ecourse.models import Delivery
+from ecourse.core.clock import utcnow
+from ecourse.core.db import db
+from ecourse.core.models import Delivery
 from tests.factories import process_environment, sign_up
 
 pytestmark = pytest.mark.slow

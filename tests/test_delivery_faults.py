@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ecourse import ledger
-from ecourse.db import db
-from ecourse.gate import Gate, Item
-from ecourse.models import Delivery, DeliveryAttempt, Enrollment, Subscriber
-from ecourse.passes import run_pass
-from ecourse.planner import plan_due
-from ecourse.recorder import retry_delay
-from ecourse.signup.service import InvalidAddress, clean_name, normalise_address
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, DeliveryAttempt, Enrollment, Subscriber
+from ecourse.engine import claims, ledger
+from ecourse.engine.gate import Gate, Item
+from ecourse.engine.planner import plan_due
+from ecourse.engine.recorder import retry_delay
+from ecourse.learners.signups import InvalidAddress, clean_name, normalise_address
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, sign_up
 from tests.smtpserver import SMTPServer
 
@@ -116,7 +116,7 @@ def test_too_many_errors_in_a_row_pause_all_sending(make_app, smtp_server, caplo
         report = run_pass(NOW)
     # Loud: an operator's log watcher must see that nothing is being sent, until when, and why.
     (alarm,) = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert alarm.levelno == logging.CRITICAL and alarm.name == "ecourse.health"
+    assert alarm.levelno == logging.CRITICAL and alarm.name == "ecourse.engine.health"
     assert "sending paused until 2026-11-25T09:30:00+00:00" in alarm.getMessage()
     assert "3 failures in a row; last: 451 4.3.0 Try again later" in alarm.getMessage()
     assert report.send.paused_until == NOW + timedelta(minutes=30)
@@ -158,7 +158,7 @@ def test_a_relay_down_for_hours_is_waited_out_and_then_everything_goes_out_once(
 
 
 def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_server):
-    from ecourse.learn.service import unsubscribe
+    from ecourse.web.learner import unsubscribe
 
     app = make_app(**smtp_server.settings, SMTP_CONCURRENCY=1)
     sign_up("slow@example.org", NOW)
@@ -182,8 +182,8 @@ def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_se
 
 def test_a_row_taken_over_by_another_worker_is_not_sent_by_the_first(app):
     sign_up("taken@example.org", NOW)
-    first_token, (row,) = ledger.claim(NOW, 10, timedelta(seconds=0))  # lease runs out at once
-    second_token, (same,) = ledger.claim(NOW + timedelta(seconds=1), 10, timedelta(minutes=5))
+    first_token, (row,) = claims.claim(NOW, 10, timedelta(seconds=0))  # lease runs out at once
+    second_token, (same,) = claims.claim(NOW + timedelta(seconds=1), 10, timedelta(minutes=5))
     assert same.id == row.id and first_token != second_token
     gate = Gate(db.engine)
     item = Item(row.id, row.subscriber_id, "confirm", first_token, message=None)
@@ -201,8 +201,8 @@ def test_a_takeover_after_a_crash_is_recorded_but_does_not_lengthen_the_backoff(
     make_app(**smtp_server.settings, RETRY_FIRST_MINUTES=5.0)
     sign_up("later-crash@example.org", NOW)  # every handoff to this address gets 451
     lease = timedelta(seconds=30)
-    ledger.claim(NOW, 10, lease)  # a worker claims it and dies before recording ...
-    ledger.claim(NOW + timedelta(minutes=1), 10, lease)  # ... and so does the next one
+    claims.claim(NOW, 10, lease)  # a worker claims it and dies before recording ...
+    claims.claim(NOW + timedelta(minutes=1), 10, lease)  # ... and so does the next one
     later = NOW + timedelta(minutes=2)
     assert run_pass(later).send.retrying == 1  # taken over once more, handed over: 451
     row = db.session.scalar(select(Delivery))
@@ -229,7 +229,7 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
     moment = start + timedelta(days=2)
     plan_due(moment)  # lesson 2 is queued
     for crash in range(ledger.MAX_TAKEOVERS + 1):  # claimed, then the worker dies each time
-        ledger.claim(moment + crash * 2 * lease, 10, lease)
+        claims.claim(moment + crash * 2 * lease, 10, lease)
     row = db.session.scalar(
         select(Delivery).where(Delivery.subscriber_id == learner.id, Delivery.status != "sent")
     )
@@ -242,8 +242,8 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
     assert [a.outcome for a in row.attempts_log][-2:] == ["reclaimed", "retry"]
     # Still stopping its worker days later, past the give-up horizon: given up.
     late = row.created_at + timedelta(days=5, hours=1)
-    ledger.claim(late, 10, lease)
-    ledger.claim(late + 2 * lease, 10, lease)
+    claims.claim(late, 10, lease)
+    claims.claim(late + 2 * lease, 10, lease)
     db.session.refresh(row)
     assert row.status == "failed" and "stopped 5 or more times" in row.last_error
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.subscriber_id == learner.id))
@@ -252,7 +252,7 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
 
 
 def test_a_goodbye_that_never_gets_through_leaves_no_trace_of_the_address(make_app, smtp_server):
-    from ecourse.preferences.data import erase_on_request
+    from ecourse.web.preferences.data import erase_on_request
 
     make_app(**smtp_server.settings, GIVE_UP_DAYS=5.0)
     learner = enrolled("later-weg@example.org", NOW)  # every handoff to it gets 451
@@ -290,9 +290,9 @@ def test_an_empty_secret_key_file_is_refused(tmp_path):
 def test_resume_command_lifts_a_pause(make_app, monkeypatch, settings):
     from click.testing import CliRunner
 
-    from ecourse import health
-    from ecourse.cli import main
-    from ecourse.clock import utcnow
+    from ecourse.cli.main import main
+    from ecourse.core.clock import utcnow
+    from ecourse.engine import health
 
     make_app()
     health.pause(utcnow(), 60, "relay down")
@@ -325,8 +325,8 @@ def test_a_failure_before_the_handoff_fails_those_messages_not_the_pass(make_app
 
 
 def test_a_lesson_held_back_does_not_leave_its_enrollment_waiting(app, outbox):
-    from ecourse.models import Lesson
-    from ecourse.planner import plan_due
+    from ecourse.core.models import Lesson
+    from ecourse.engine.planner import plan_due
     from tests.factories import run_until
 
     subscriber = enrolled("held@example.org", NOW)

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecourse import drip
+from ecourse.content import values
+from ecourse.engine import drip
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RHYTHM = drip.Rhythm(tz=AMSTERDAM, send_time=time(7, 30))
@@ -157,9 +158,9 @@ def test_a_learner_who_enrolls_after_a_lesson_was_published_gets_day_0_at_once()
 
 
 def test_weekday_names_are_checked():
-    assert drip.parse_weekdays(["Saturday", "sun"]) == frozenset({5, 6})
+    assert values.parse_weekdays(["Saturday", "sun"]) == frozenset({5, 6})
     with pytest.raises(ValueError, match="unknown weekday"):
-        drip.parse_weekdays(["someday"])
+        values.parse_weekdays(["someday"])
 
 
 def test_a_course_cannot_skip_every_weekday():

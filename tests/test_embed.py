@@ -10,13 +10,13 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.admin import accounts
-from ecourse.db import db
-from ecourse.embed.snippet import snippet_for
-from ecourse.models import Consent, Delivery, Subscriber
-from ecourse.passes import run_pass
-from ecourse.signup import timetrap
-from ecourse.signup.service import consent_text
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Delivery, Subscriber
+from ecourse.learners import accounts
+from ecourse.learners.signups import consent_text
+from ecourse.web import timetrap
+from ecourse.web.snippet import snippet_for
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled, the_course
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in

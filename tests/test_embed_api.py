@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.db import db
-from ecourse.models import Consent, Subscriber
-from ecourse.passes import run_pass
-from ecourse.signup.service import consent_text
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Subscriber
+from ecourse.learners.signups import consent_text
+from ecourse.worker.passes import run_pass
 from tests.factories import CourseWriter, enrolled, the_course
 
 ACADEMY = "https://academie.nl"
@@ -171,7 +171,7 @@ def test_too_many_sign_ups_get_a_json_429(app, client):
 def test_the_course_is_chosen_by_slug_or_is_the_default(app, client, course_files, settings):
     from pathlib import Path
 
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
 
     second = CourseWriter(course_files.root.parent / "tweede")
     second.course(title="Tweede cursus")

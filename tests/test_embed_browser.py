@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from ecourse.db import db
-from ecourse.embed.snippet import snippet_for
-from ecourse.models import Consent, Subscriber
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Subscriber
+from ecourse.web.snippet import snippet_for
 from tests.browserkit import ARTIFACTS
 from tests.factories import the_course
 from tests.smtpserver import free_port

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.learn.service import unsubscribe
-from ecourse.models import Delivery, Enrollment
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Enrollment
+from ecourse.web.learner import unsubscribe
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until, the_course
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -67,8 +67,8 @@ def test_lessons_stay_at_0730_across_the_spring_dst_change(app, outbox):
 
 
 def test_skipped_weekday_moves_the_lesson(app, outbox, course_files):
-    from ecourse.catalog import import_path
-    from ecourse.planner import reschedule_course
+    from ecourse.content.catalog import import_path
+    from ecourse.engine.planner import reschedule_course
 
     course_files.course(skip_weekdays=["saturday", "sunday"])
     import_path(course_files.root, "Europe/Amsterdam", at(2026, 11, 1, 0, 0))
@@ -120,7 +120,7 @@ def test_unsubscribe_in_the_middle_stops_everything(app, outbox):
 def test_queued_lesson_is_not_sent_after_unsubscribe(app, outbox):
     start = at(2026, 11, 2, 10, 0)
     subscriber = enrolled("queued@example.org", start)
-    from ecourse.planner import plan_due
+    from ecourse.engine.planner import plan_due
 
     plan_due(start)  # lesson 1 is queued, not yet sent
     unsubscribe(subscriber, start)
@@ -133,9 +133,9 @@ def test_queued_lesson_is_not_sent_after_unsubscribe(app, outbox):
 def test_lesson_added_later_reaches_those_before_it_and_skips_those_past_it(
     app, outbox, course_files
 ):
-    from ecourse.catalog import import_path
-    from ecourse.planner import reschedule_course
-    from ecourse.timeline import for_enrollment
+    from ecourse.content.catalog import import_path
+    from ecourse.engine.planner import reschedule_course
+    from ecourse.learners.timeline import for_enrollment
 
     early_start, late_start = at(2026, 11, 1, 9, 0), at(2026, 11, 5, 9, 0)
     enrolled("early@example.org", early_start)
@@ -156,8 +156,8 @@ def test_lesson_added_later_reaches_those_before_it_and_skips_those_past_it(
 
 
 def test_lesson_appended_after_completion_reopens_the_course(app, outbox, course_files):
-    from ecourse.catalog import import_path
-    from ecourse.planner import reschedule_course
+    from ecourse.content.catalog import import_path
+    from ecourse.engine.planner import reschedule_course
 
     start = at(2026, 11, 1, 9, 0)
     enrolled("done@example.org", start)
@@ -171,7 +171,7 @@ def test_lesson_appended_after_completion_reopens_the_course(app, outbox, course
 
 
 def test_draft_lesson_is_never_sent(app, outbox, course_files):
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
 
     course_files.lesson("02-les-2", title="Les nummer 2", day=2, status="draft")
     import_path(course_files.root, "Europe/Amsterdam", at(2026, 11, 1, 0, 0))

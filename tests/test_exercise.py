@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ecourse.charts import PLOT_HEIGHT, before_after_chart
-from ecourse.db import db
-from ecourse.learn import service
-from ecourse.models import Enrollment, Lesson, Progress
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment, Lesson, Progress
+from ecourse.web import learner as service
+from ecourse.web.charts import PLOT_HEIGHT, before_after_chart
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled, run_until
 from tests.web import csrf_token, link_in
@@ -211,7 +211,7 @@ def test_another_learner_writes_only_their_own_row_and_never_sees_the_first(
 
 @pytest.mark.clock
 def test_a_learner_of_another_course_is_forbidden_here(app, learner, course_files, outbox):
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
     from tests.factories import CourseWriter, the_course
 
     other = CourseWriter(course_files.root.parent / "anders")
@@ -229,7 +229,7 @@ def test_a_learner_of_another_course_is_forbidden_here(app, learner, course_file
 
 
 def test_my_checkins_refuses_any_enrollment_but_the_sessions_own(app, client, learner, outbox):
-    from ecourse.learn.exercise import my_checkins
+    from ecourse.web.learn.exercise import my_checkins
 
     check_in(client, {"voor": "4"})
     enrollment = learner.enrollments[0]

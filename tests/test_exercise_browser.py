@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from ecourse.passes import run_pass
+from ecourse.worker.passes import run_pass
 from tests.browserkit import ARTIFACTS
 from tests.conftest import BASE_URL
 from tests.factories import enrolled

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from ecourse.db import db
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Enrollment, ProviderEvent, Subscriber
 from ecourse.mail.base import create
-from ecourse.models import Delivery, Enrollment, ProviderEvent, Subscriber
-from ecourse.passes import run_pass
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled
 from tests.fakepostmark import FakePostmark
 from tests.smtpserver import free_port
@@ -225,7 +225,7 @@ def test_event_for_an_unknown_address_is_recorded_and_accepted(hooked):
 
 @pytest.mark.clock
 def test_provider_events_are_shown_escaped_on_the_subscriber_page(hooked):
-    from ecourse.admin import accounts
+    from ecourse.learners import accounts
     from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, log_in
 
     subscriber = enrolled("xss@example.org", NOW)

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from ecourse import hygiene
-from ecourse.admin import actions, numbers
-from ecourse.db import db
-from ecourse.models import Consent, Delivery, Event, Subscriber
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Delivery, Event, Subscriber
+from ecourse.learners import hygiene
+from ecourse.web.admin import actions, numbers
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import confirm, enrolled, process_environment, sign_up, the_course
 from tests.web import csrf_token, link_in, sign_up_form
@@ -197,7 +197,7 @@ def test_a_confirmed_subscriber_is_never_forgotten(app):
 
 
 def test_a_former_learner_signed_up_again_is_never_forgotten(app, outbox):
-    from ecourse.learn import service as learners
+    from ecourse.web import learner as learners
 
     learner = enrolled("terug@example.org", START, first_name="Tess")
     learners.unsubscribe(learner, START + timedelta(days=1))
@@ -216,7 +216,7 @@ def test_a_former_learner_signed_up_again_is_never_forgotten(app, outbox):
 
 
 def test_a_learner_who_stopped_the_course_can_sign_up_again_and_go_on(app, client, outbox):
-    from ecourse.learn import service as learners
+    from ecourse.web import learner as learners
 
     learner = enrolled("opnieuw-in@example.org", START)
     run_pass(START)

@@ -15,12 +15,12 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from ecourse import lessonfiles
-from ecourse.catalog import import_path
-from ecourse.db import db
-from ecourse.embed.snippet import snippet_for
-from ecourse.models import Consent, Event, Subscriber
-from ecourse.passes import run_pass
+from ecourse.content import lessonfiles
+from ecourse.content.catalog import import_path
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Event, Subscriber
+from ecourse.web.snippet import snippet_for
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import CourseWriter, enrolled, the_course
 from tests.web import csrf_token, link_in, post_form

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.models import Delivery, Enrollment, Event, Subscriber
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Enrollment, Event, Subscriber
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
 from tests.web import csrf_token, link_in
@@ -211,7 +211,7 @@ def test_user_text_is_escaped_in_pages_and_emails(app, client, outbox):
 
 @pytest.mark.clock
 def test_raw_html_in_lesson_markdown_is_sanitised(app, client, course_files, outbox):
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
 
     course_files.lesson(
         "01-les-1",
@@ -232,7 +232,7 @@ def test_raw_html_in_lesson_markdown_is_sanitised(app, client, course_files, out
 
 @pytest.mark.clock
 def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
-    from ecourse import ledger
+    from ecourse.engine import ledger
 
     now = datetime.now(UTC)
     row = db.session.scalar(select(Delivery).where(Delivery.kind == "lesson"))
@@ -252,7 +252,7 @@ def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
 
 @pytest.mark.clock
 def test_a_lesson_page_renders_its_markdown_once_per_version(client, learner, outbox, monkeypatch):
-    from ecourse import markup, rendered
+    from ecourse.content import markup, rendered
 
     rendered._shared.cache_clear()
     rendered._reading_minutes.cache_clear()

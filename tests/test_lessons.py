@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from ecourse.catalog import ImportRefused, import_path
-from ecourse.db import db
-from ecourse.lessonfiles import read_folder
-from ecourse.markup import render, split_sections
-from ecourse.models import Lesson
+from ecourse.content.catalog import ImportRefused, import_path
+from ecourse.content.lessonfiles import read_folder
+from ecourse.content.markup import render, split_sections
+from ecourse.core.db import db
+from ecourse.core.models import Lesson
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -26,10 +26,9 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, select
 
-from ecourse import hygiene, journal, lifecycle, pacing, privacy
-from ecourse.db import db
-from ecourse.learn import service as learners
-from ecourse.models import (
+from ecourse.content.courses import course_by_slug
+from ecourse.core.db import db
+from ecourse.core.models import (
     Consent,
     Delivery,
     DeliveryAttempt,
@@ -38,11 +37,14 @@ from ecourse.models import (
     Progress,
     Subscriber,
 )
-from ecourse.passes import run_pass
-from ecourse.planner import course_by_slug, plan_due
-from ecourse.signup import service
-from ecourse.statuses import EnrollmentStatus as E
-from ecourse.statuses import SubscriberStatus as S
+from ecourse.core.statuses import EnrollmentStatus as E
+from ecourse.core.statuses import SubscriberStatus as S
+from ecourse.engine.planner import plan_due
+from ecourse.journey import journal, lifecycle
+from ecourse.learners import hygiene, pacing, privacy
+from ecourse.learners import signups as service
+from ecourse.web import learner as learners
+from ecourse.worker.passes import run_pass
 from tests.factories import CourseWriter
 
 ENROLLMENT = st.integers(min_value=0, max_value=10)

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from ecourse import create_app
-from ecourse.db import db
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Subscriber
 from ecourse.mail.base import create
 from ecourse.mail.message import Message
-from ecourse.models import Delivery, Subscriber
-from ecourse.passes import run_pass
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
 from tests.smtpserver import free_port
@@ -24,7 +24,7 @@ from tests.web import link_in
 
 @pytest.fixture
 def smtp_app(settings, smtp_server):
-    from ecourse.catalog import import_path
+    from ecourse.content.catalog import import_path
 
     app = create_app(settings | smtp_server.settings)
     with app.app_context():
@@ -122,7 +122,7 @@ def test_relay_down_keeps_mail_queued_until_it_is_back(settings, smtp_server):
         settings | smtp_server.settings | {"SMTP_PORT": free_port(), "SMTP_TIMEOUT": 2.0}
     )
     with app.app_context():
-        from ecourse.catalog import import_path
+        from ecourse.content.catalog import import_path
         from tests.factories import sign_up
 
         import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime.now(UTC))
@@ -292,7 +292,7 @@ def test_smtp_backend_reuses_one_connection_and_reconnects_after_a_drop(smtp_ser
 def test_list_unsubscribe_offers_mailto_when_configured(settings):
     app = create_app(settings | {"UNSUBSCRIBE_MAILTO": "afmelden@academie.test"})
     with app.app_context():
-        from ecourse.catalog import import_path
+        from ecourse.content.catalog import import_path
 
         import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime.now(UTC))
         now = datetime.now(UTC)

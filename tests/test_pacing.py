@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ecourse import journal, pacing
-from ecourse.db import db
-from ecourse.models import Delivery, Enrollment, Event, Lesson
-from ecourse.passes import run_pass
-from ecourse.planner import plan_due
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Enrollment, Event, Lesson
+from ecourse.engine.planner import plan_due
+from ecourse.journey import journal
+from ecourse.learners import pacing
+from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

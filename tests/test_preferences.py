@@ -10,17 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.models import (
-    Consent,
-    Delivery,
-    Enrollment,
-    Event,
-    Lesson,
-    Progress,
-    Subscriber,
-)
-from ecourse.passes import run_pass
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Delivery, Enrollment, Event, Lesson, Progress, Subscriber
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled, run_until
 from tests.web import csrf_token, link_in
@@ -112,7 +104,7 @@ def test_each_change_lands_on_the_timeline_with_who_made_it(client, learner):
 def test_the_cli_timeline_lists_the_learners_changes(client, learner, settings, monkeypatch):
     from click.testing import CliRunner
 
-    from ecourse.cli import main
+    from ecourse.cli.main import main
 
     post_change(client, "/voorkeuren/testcursus/tempo", extra_days="3", step="save")
     assert '<option selected value="3">' in client.get(PAGE).text  # the pace in force

@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from ecourse.clock import utcnow
+from ecourse.core.clock import utcnow
 from tests.factories import process_environment, sign_up
 from tests.smtpserver import free_port
 
@@ -197,7 +197,7 @@ def test_a_non_editable_install_initialises_from_its_own_copies(wheel, tmp_path)
         elsewhere,
         env,
         "-c",
-        "import ecourse, ecourse.resources as r; print(ecourse.__file__); print(r.bundled('lessons'))",
+        "import ecourse, ecourse.core.resources as r; print(ecourse.__file__); print(r.bundled('lessons'))",
     )
     package_file, lessons = where.stdout.split()
     assert Path(package_file) == site / "ecourse" / "__init__.py"

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ecourse import emails
+from ecourse.core.models import Consent, Subscriber
+from ecourse.engine import emails
 from ecourse.mail import compose
-from ecourse.models import Consent, Subscriber
 from tests.factories import the_course
 
 

@@ -6,9 +6,9 @@ import threading
 
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.models import Delivery
-from ecourse.scheduler import JOB_ID, Scheduler, pass_job
+from ecourse.core.db import db
+from ecourse.core.models import Delivery
+from ecourse.worker.scheduler import JOB_ID, Scheduler, pass_job
 from tests.web import sign_up_form
 
 
@@ -28,7 +28,7 @@ def test_the_pass_job_is_a_module_level_function(app):
     # a lambda, closure or bound method would tie the job to one object in one process.
     job = _pass_job_of(Scheduler(app))
     assert job.func is pass_job
-    assert job.func_ref == "ecourse.scheduler:pass_job"
+    assert job.func_ref == "ecourse.worker.scheduler:pass_job"
 
 
 def test_a_plain_app_never_ticks_so_a_sign_up_waits_queued(app, client, outbox):

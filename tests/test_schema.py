@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from ecourse.db import UTCDateTime, db
+from ecourse.core.db import UTCDateTime, db
 
 
 def test_models_and_migrations_agree(app):
@@ -27,8 +27,8 @@ def test_sign_ups_pending_from_before_0004_are_forgotten_thirty_days_after_signi
     from flask_migrate import upgrade
 
     from ecourse import create_app
-    from ecourse.models import Consent
-    from ecourse.resources import bundled
+    from ecourse.core.models import Consent
+    from ecourse.core.resources import bundled
 
     url = f"sqlite:///{tmp_path / 'before.sqlite3'}"
     app = create_app({"DATABASE_URL": url, "DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ecourse import ratelimit
+from ecourse.engine import ratelimit
+from ecourse.engine.ratelimit import SendRate
 from ecourse.mail.base import create
-from ecourse.passes import run_pass
-from ecourse.ratelimit import SendRate
+from ecourse.worker.passes import run_pass
 from tests.factories import process_environment, sign_up
 from tests.test_wire import sample
 
@@ -124,7 +124,7 @@ def test_sender_keeps_to_the_rate(make_app, smtp_server):
 
 HIT_SCRIPT = """
 import sys, time
-from ecourse.ratelimit import SendRate
+from ecourse.engine.ratelimit import SendRate
 rate = SendRate(20, sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()  # all three start hitting together, inside one window
@@ -164,9 +164,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ecourse import create_app
-from ecourse.catalog import import_path
-from ecourse.db import upgrade_schema
-from ecourse.passes import run_pass
+from ecourse.content.catalog import import_path
+from ecourse.core.db import upgrade_schema
+from ecourse.worker.passes import run_pass
 from tests.factories import sign_up
 
 prefix = sys.argv[1]

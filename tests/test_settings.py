@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ecourse import create_app, settings
-from ecourse.passes import run_pass
-from ecourse.resources import bundled
+from ecourse import create_app
+from ecourse.core import settings
+from ecourse.core.resources import bundled
+from ecourse.worker.passes import run_pass
 from tests.factories import sign_up
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -18,7 +19,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def test_readme_configuration_table_matches_the_declared_settings():
     assert settings.markdown_table() in README.read_text(encoding="utf-8"), (
-        "README's configuration table is out of date: paste `python -m ecourse.settings`"
+        "README's configuration table is out of date: paste `python -m ecourse.core.settings`"
     )
 
 
@@ -99,10 +100,17 @@ def test_email_templates_dir_replaces_the_project_templates(make_app, tmp_path, 
 
 
 def test_readme_map_names_every_module_and_package():
+    """Every module of every layer has its line in README's map of the code."""
     text = README.read_text(encoding="utf-8")
     code_map = text[text.index("## Map of the code") :]
     package = Path(__file__).resolve().parent.parent / "ecourse"
-    modules = [f"{path.name}`" for path in package.glob("*.py")]
+    modules = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "__init__.py" and path.parent != package and "_bundled" not in path.parts
+    ]
     packages = [f"`ecourse/{path.parent.name}/`" for path in package.glob("*/__init__.py")]
-    missing = [name for name in modules + packages if name not in code_map]
+    top = [f"`ecourse/{path.name}`" for path in package.glob("*.py")]
+    missing = [name for name in modules if f"`{name}`" not in code_map]
+    missing += [name for name in packages + top if name not in code_map]
     assert not missing, f"README's map of the code lacks {missing}"

@@ -10,11 +10,11 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from ecourse import tokens
-from ecourse.db import db
-from ecourse.models import Consent, Delivery, Enrollment, Subscriber
-from ecourse.passes import run_pass
-from ecourse.signup import timetrap
+from ecourse.core import tokens
+from ecourse.core.db import db
+from ecourse.core.models import Consent, Delivery, Enrollment, Subscriber
+from ecourse.web import timetrap
+from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import sign_up
 from tests.web import csrf_token, link_in, post_form, sign_up_form
@@ -197,7 +197,7 @@ def test_unknown_course_page_is_a_friendly_404(client):
 
 
 def test_returning_subscriber_resumes_where_they_left_off(app, outbox):
-    from ecourse.learn.service import unsubscribe
+    from ecourse.web.learner import unsubscribe
     from tests.factories import confirm, enrolled
 
     start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

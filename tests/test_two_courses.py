@@ -13,8 +13,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from ecourse.db import db
-from ecourse.models import Enrollment, Subscriber
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment, Subscriber
 from tests.factories import CourseWriter
 from tests.web import csrf_token, link_in, post_form
 

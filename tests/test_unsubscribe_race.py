@@ -21,13 +21,15 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ecourse import handoffs, journal, ledger, lifecycle, links
-from ecourse.db import db
-from ecourse.gate import Gate, Item
-from ecourse.handoffs import HandoffLock
-from ecourse.models import Enrollment
-from ecourse.passes import run_pass
-from ecourse.planner import plan_due
+from ecourse.core import links
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment
+from ecourse.engine import claims, handoffs
+from ecourse.engine.gate import Gate, Item
+from ecourse.engine.handoffs import HandoffLock
+from ecourse.engine.planner import plan_due
+from ecourse.journey import journal, lifecycle
+from ecourse.worker.passes import run_pass
 from tests.factories import confirm, process_environment, sign_up, the_course
 
 # Under `scripts/clock-sweep` one round is enough to ask whether the hour matters; both full
@@ -168,7 +170,7 @@ def test_a_check_during_a_stop_in_progress_never_hands_over_after_the_stop_retur
     plan_due(moment)
     token, (lesson,) = [
         (token, [row for row in rows if row.subscriber_id == learner.id])
-        for token, rows in [ledger.claim(moment, 100, timedelta(minutes=5))]
+        for token, rows in [claims.claim(moment, 100, timedelta(minutes=5))]
     ][0]
     item = Item(lesson.id, learner.id, "lesson", token, None, lesson.enrollment_id)
     stop_written, times = threading.Event(), {}

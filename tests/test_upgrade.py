@@ -19,8 +19,8 @@ from sqlalchemy import MetaData, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from ecourse import create_app
-from ecourse.db import db
-from ecourse.models import Enrollment
+from ecourse.core.db import db
+from ecourse.core.models import Enrollment
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import CourseWriter, process_environment
 
@@ -68,7 +68,7 @@ def _build_release(url: str, folder: Path) -> None:
     """Migrate to the release's head and put its rows back, ids and all."""
     from flask_migrate import upgrade
 
-    from ecourse.resources import bundled
+    from ecourse.core.resources import bundled
 
     app = create_app({"DATABASE_URL": url, "DATA_DIR": str(folder), "SECRET_KEY": "x"})
     with app.app_context():
@@ -97,7 +97,7 @@ def _build_release(url: str, folder: Path) -> None:
 
 
 def _timelines(url: str, folder: Path, lessons: Path) -> dict[str, dict]:
-    from ecourse import timeline
+    from ecourse.learners import timeline
 
     now = datetime.fromisoformat(DATA["now"])
     settings = {

@@ -25,7 +25,7 @@ class Rendered:
 @lru_cache(maxsize=16)
 def environment(folder: str, language: str = "nl") -> Environment:
     """The templates of `folder`, speaking `language` (`{% trans %}` and `_()`)."""
-    from ecourse.i18n import translations
+    from ecourse.core.languages import translations
 
     env = Environment(
         loader=FileSystemLoader(folder),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 
+from ecourse.mail.wire import WIRE, to_bytes
+
 # RFC 5322 allows 998 characters a line. Folding at 78 would turn a long List-Unsubscribe
 # URL into RFC 2047 encoded words, which mail clients do not read as a URL.
-WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,6 @@ class Message:
 
     def as_bytes(self) -> bytes:
         """Serialised with CRLF line endings, as SMTP wants (see `ecourse.mail.wire`)."""
-        from ecourse.mail.wire import to_bytes
-
         return to_bytes(self)
 
 

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+from email import policy
+from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the type only: `message` builds on this module
     from ecourse.mail.message import Message
 
 CRLF = b"\r\n"
+# SMTP's line endings; a line may run to SMTP's own limit of 998 characters.
+WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 class HeaderInjection(ValueError):
@@ -39,10 +43,6 @@ def _folded(name: str, value: str) -> str:
     Subjects, senders and list headers repeat across a whole pass, so the cost is paid once
     per distinct value rather than per recipient.
     """
-    from email.message import EmailMessage
-
-    from ecourse.mail.message import WIRE
-
     probe = EmailMessage(policy=WIRE)
     probe[name] = _check(value)
     return WIRE.fold(name, probe[name])[len(name) + 2 : -2]

@@ -9,7 +9,7 @@ Create Date: 2026-11-25 02:42:02.006965
 import sqlalchemy as sa
 from alembic import op
 
-import ecourse.db
+import ecourse.core.db
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -33,7 +33,7 @@ def upgrade():
         sa.Column("sender_name", sa.String(length=200), nullable=False),
         sa.Column("cta_url", sa.String(length=500), nullable=False),
         sa.Column("cta_text", sa.String(length=200), nullable=False),
-        sa.Column("updated_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_course")),
         sa.UniqueConstraint("slug", name=op.f("uq_course_slug")),
     )
@@ -45,9 +45,9 @@ def upgrade():
         sa.Column("first_name", sa.String(length=100), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=True),
-        sa.Column("created_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("unsubscribed_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("unsubscribed_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriber")),
         sa.UniqueConstraint("email", name=op.f("uq_subscriber_email")),
         sa.UniqueConstraint("public_id", name=op.f("uq_subscriber_public_id")),
@@ -62,8 +62,8 @@ def upgrade():
         sa.Column("source_url", sa.String(length=500), nullable=False),
         sa.Column("ip_address", sa.String(length=64), nullable=False),
         sa.Column("user_agent", sa.String(length=500), nullable=False),
-        sa.Column("created_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("confirmed_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["course_id"], ["course.id"], name=op.f("fk_consent_course_id_course")
         ),
@@ -83,11 +83,11 @@ def upgrade():
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("started_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("next_due_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_sent_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("completed_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("stopped_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_due_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_sent_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("stopped_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["course_id"], ["course.id"], name=op.f("fk_enrollment_course_id_course")
         ),
@@ -120,8 +120,8 @@ def upgrade():
         sa.Column("exercise_md", sa.Text(), nullable=False),
         sa.Column("reflection_md", sa.Text(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"], ["course.id"], name=op.f("fk_lesson_course_id_course")
         ),
@@ -140,14 +140,14 @@ def upgrade():
         sa.Column("enrollment_id", sa.Integer(), nullable=True),
         sa.Column("lesson_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("send_after", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("send_after", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("message_id", sa.String(length=200), nullable=False),
-        sa.Column("created_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claim_token", sa.String(length=32), nullable=True),
-        sa.Column("lease_until", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_until", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=False),
-        sa.Column("sent_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["enrollment_id"], ["enrollment.id"], name=op.f("fk_delivery_enrollment_id_enrollment")
         ),

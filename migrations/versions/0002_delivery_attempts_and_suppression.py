@@ -9,7 +9,7 @@ Create Date: 2026-11-25 03:06:18.285799
 import sqlalchemy as sa
 from alembic import op
 
-import ecourse.db  # noqa: F401  (custom column types)
+import ecourse.core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "0002"
@@ -23,14 +23,14 @@ def upgrade():
     op.create_table(
         "engine_state",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("paused_until", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_until", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("pause_reason", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engine_state")),
     )
     op.create_table(
         "provider_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("received_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("provider", sa.String(length=40), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -45,7 +45,7 @@ def upgrade():
         "delivery_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("delivery_id", sa.Integer(), nullable=False),
-        sa.Column("attempted_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attempted_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -9,7 +9,7 @@ Create Date: 2026-11-25 06:19:31.754772
 import sqlalchemy as sa
 from alembic import op
 
-import ecourse.db  # noqa: F401  (custom column types)
+import ecourse.core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "0003"
@@ -26,16 +26,18 @@ def upgrade():
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("password_hash", sa.String(length=300), nullable=False),
         sa.Column("session_nonce", sa.String(length=32), nullable=False),
-        sa.Column("created_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("password_changed_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_login_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "password_changed_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("last_login_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin")),
         sa.UniqueConstraint("email", name=op.f("uq_admin_email")),
     )
     op.create_table(
         "admin_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("admin_email", sa.String(length=320), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
         sa.Column("action", sa.String(length=40), nullable=False),
@@ -56,7 +58,7 @@ def upgrade():
         "lesson_change",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("lesson_id", sa.Integer(), nullable=False),
-        sa.Column("at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("admin_email", sa.String(length=320), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False),
         sa.Column("late_rule", sa.String(length=10), nullable=False),
@@ -76,8 +78,8 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("enrollment_id", sa.Integer(), nullable=False),
         sa.Column("lesson_id", sa.Integer(), nullable=False),
-        sa.Column("opened_at", ecourse.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("exercise_done_at", ecourse.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("exercise_done_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["enrollment_id"], ["enrollment.id"], name=op.f("fk_progress_enrollment_id_enrollment")
         ),
@@ -96,10 +98,10 @@ def upgrade():
     with op.batch_alter_table("enrollment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("round", sa.Integer(), server_default="1", nullable=False))
         batch_op.add_column(
-            sa.Column("paused_at", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("paused_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("paused_until", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("paused_until", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("lesson", schema=None) as batch_op:
@@ -107,12 +109,12 @@ def upgrade():
             sa.Column("late_rule", sa.String(length=10), server_default="skip", nullable=False)
         )
         batch_op.add_column(
-            sa.Column("available_from", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("available_from", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("subscriber", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("erased_at", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("erased_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     # ### end Alembic commands ###

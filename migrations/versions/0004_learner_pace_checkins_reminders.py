@@ -11,7 +11,7 @@ import datetime
 import sqlalchemy as sa
 from alembic import op
 
-import ecourse.db  # noqa: F401  (custom column types)
+import ecourse.core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "0004"
@@ -42,17 +42,17 @@ def upgrade():
         batch_op.add_column(sa.Column("tension_after", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("note", sa.Text(), server_default="", nullable=False))
         batch_op.add_column(
-            sa.Column("checked_in_at", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("checked_in_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     with op.batch_alter_table("subscriber", schema=None) as batch_op:
         batch_op.add_column(sa.Column("send_time", sa.String(length=5), nullable=True))
         batch_op.add_column(sa.Column("language", sa.String(length=10), nullable=True))
         batch_op.add_column(
-            sa.Column("remind_at", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("remind_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("forget_at", ecourse.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("forget_at", ecourse.core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_subscriber_forget_at"), ["forget_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_subscriber_remind_at"), ["remind_at"], unique=False)
@@ -72,9 +72,9 @@ def _forget_old_pending_sign_ups():
         "subscriber",
         sa.column("id", sa.Integer),
         sa.column("status", sa.String),
-        sa.column("created_at", ecourse.db.UTCDateTime(timezone=True)),
-        sa.column("confirmed_at", ecourse.db.UTCDateTime(timezone=True)),
-        sa.column("forget_at", ecourse.db.UTCDateTime(timezone=True)),
+        sa.column("created_at", ecourse.core.db.UTCDateTime(timezone=True)),
+        sa.column("confirmed_at", ecourse.core.db.UTCDateTime(timezone=True)),
+        sa.column("forget_at", ecourse.core.db.UTCDateTime(timezone=True)),
     )
     bind = op.get_bind()
     waiting = bind.execute(

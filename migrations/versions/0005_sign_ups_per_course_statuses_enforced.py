@@ -18,7 +18,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-import ecourse.db  # noqa: F401  (custom column types)
+import ecourse.core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "0005"
@@ -47,7 +47,7 @@ CHECKS = {
     ("lesson_change", "late_rule"): ("skip", "send"),
     ("admin_event", "actor"): ("learner", "admin", "system"),
 }
-UTC_TIME = ecourse.db.UTCDateTime(timezone=True)
+UTC_TIME = ecourse.core.db.UTCDateTime(timezone=True)
 
 
 def upgrade():

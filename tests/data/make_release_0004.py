@@ -36,14 +36,15 @@ def _course(root: Path, slug: str, title: str, days: tuple[int, ...]) -> None:
 
 
 def _scenario(now: datetime) -> None:
-    from ecourse import ledger, pacing, privacy, recorder
-    from ecourse.db import db
-    from ecourse.learn import service as learn
+    from ecourse.content.courses import course_by_slug, plan_due
+    from ecourse.core.db import db
+    from ecourse.core.models import Delivery, Enrollment
+    from ecourse.engine import ledger, recorder
+    from ecourse.learners import pacing, privacy
+    from ecourse.learners import signups as service
     from ecourse.mail.base import Outcome
-    from ecourse.models import Delivery, Enrollment
-    from ecourse.passes import run_pass
-    from ecourse.planner import course_by_slug, plan_due
-    from ecourse.signup import service
+    from ecourse.web import learner as learn
+    from ecourse.worker.passes import run_pass
     from tests.factories import enrolled, run_until, sign_up
 
     second = course_by_slug("tweede")
@@ -114,7 +115,7 @@ def _scenario(now: datetime) -> None:
 
 
 def _third():
-    from ecourse.planner import course_by_slug
+    from ecourse.content.courses import course_by_slug
 
     return course_by_slug("testcursus").lessons[2]
 
@@ -134,7 +135,7 @@ def _jsonable(value):
 
 
 def _rows() -> dict[str, list[dict]]:
-    from ecourse.db import db
+    from ecourse.core.db import db
 
     metadata = MetaData()
     metadata.reflect(bind=db.engine)
@@ -151,9 +152,9 @@ def _rows() -> dict[str, list[dict]]:
 
 
 def _timelines() -> dict[str, dict]:
-    from ecourse import timeline
-    from ecourse.db import db
-    from ecourse.models import Enrollment
+    from ecourse.core.db import db
+    from ecourse.core.models import Enrollment
+    from ecourse.learners import timeline
 
     found = {}
     for enrollment in db.session.scalars(select(Enrollment).order_by(Enrollment.id)):
@@ -179,8 +180,8 @@ def _timelines() -> dict[str, dict]:
 
 def main(target: Path) -> None:
     from ecourse import create_app
-    from ecourse.catalog import import_path
-    from ecourse.db import db, upgrade_schema
+    from ecourse.content.catalog import import_path
+    from ecourse.core.db import db, upgrade_schema
 
     folder = Path(tempfile.mkdtemp())
     _course(folder / "lessons", "testcursus", "Testcursus", (0, 2, 4))

@@ -1,0 +1,1 @@
+"""The `ecourse` command and its subcommands."""

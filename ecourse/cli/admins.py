@@ -1,0 +1,50 @@
+"""`ecourse admin …`: create admin accounts and change their passwords."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from ecourse.cli.app import with_app
+from ecourse.core.clock import utcnow
+from ecourse.learners import accounts
+
+
+@click.group("admin")
+def admin_group() -> None:
+    """Manage the accounts that may log in to /admin."""
+
+
+@admin_group.command("create")
+@click.argument("email")
+@click.password_option(
+    prompt="Password (at least 10 characters)", help="Prompted for when not given."
+)
+@with_app
+def create(app: Flask, email: str, password: str) -> None:
+    """Create an admin account for EMAIL, prompting for its password."""
+    from ecourse.core.db import upgrade_schema
+
+    upgrade_schema()
+    try:
+        admin = accounts.create(email, password, utcnow())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"admin {admin.email} created; log in at {_login_url(app)}")
+
+
+@admin_group.command("set-password")
+@click.argument("email")
+@click.password_option(prompt="New password (at least 10 characters)", help="Prompted for.")
+@with_app
+def set_password(app: Flask, email: str, password: str) -> None:
+    """Give the admin EMAIL a new password; every session they had is logged out."""
+    try:
+        admin = accounts.set_password(email, password, utcnow())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"password changed for {admin.email}; earlier sessions no longer work")
+
+
+def _login_url(app: Flask) -> str:
+    return app.config["ECOURSE"]["BASE_URL"].rstrip("/") + "/admin/inloggen"

@@ -1,0 +1,247 @@
+"""Read a course folder (`course.yml` plus one Markdown file per lesson) and validate it.
+
+Nothing here touches the database: the result is plain values plus a list of problems, each
+naming its file, so an import can refuse the whole folder before changing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import frontmatter
+import yaml
+
+from ecourse.content.markup import split_sections
+from ecourse.content.values import parse_send_time, parse_weekdays
+from ecourse.core.languages import ANY, LANGUAGES
+
+MAX_SUMMARY = 150
+
+
+@dataclass(frozen=True)
+class CourseFile:
+    slug: str
+    title: str
+    description: str
+    language: str
+    send_time: str
+    timezone: str
+    skip_weekdays: tuple[str, ...]
+    sender_name: str
+    cta_url: str
+    cta_text: str
+
+
+@dataclass(frozen=True)
+class LessonFile:
+    slug: str
+    title: str
+    day: int
+    summary: str
+    status: str
+    exercise_title: str
+    exercise_minutes: int
+    body_md: str
+    exercise_md: str
+    reflection_md: str
+
+    @property
+    def content_hash(self) -> str:
+        encoded = json.dumps(asdict(self), sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+@dataclass
+class CourseFolder:
+    path: Path
+    course: CourseFile | None = None
+    lessons: list[LessonFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Problems(list):
+    """Problems found in one file, each prefixed with the file's name."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+
+    def add(self, message: str) -> None:
+        self.append(f"{self.path}: {message}")
+
+
+def read_folder(path: Path, default_timezone: str = "Europe/Amsterdam") -> CourseFolder:
+    """Read and validate one course folder."""
+    folder = CourseFolder(path=path)
+    folder.course = _read_course(path, default_timezone, folder.problems)
+    for lesson_path in sorted(path.glob("*.md")):
+        if lesson_path.name.lower() == "readme.md":
+            continue
+        lesson = _read_lesson(lesson_path, folder.problems)
+        if lesson is not None:
+            folder.lessons.append(lesson)
+    if not folder.lessons and not folder.problems:
+        folder.problems.append(f"{path}: no lesson files (*.md) found")
+    return folder
+
+
+def course_folders(path: Path) -> list[Path]:
+    """A course folder itself, or every course folder inside a lessons folder."""
+    if (path / "course.yml").is_file():
+        return [path]
+    return sorted(child for child in path.iterdir() if (child / "course.yml").is_file())
+
+
+def _read_course(path: Path, default_timezone: str, problems_out: list[str]) -> CourseFile | None:
+    problems = Problems(path / "course.yml")
+    try:
+        data = yaml.safe_load((path / "course.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        problems.add(f"cannot be read: {error}")
+        problems_out.extend(problems)
+        return None
+    if not isinstance(data, dict):
+        problems.add("must be a mapping of keys to values")
+        problems_out.extend(problems)
+        return None
+    course = _course_from(path.name, data, default_timezone, problems)
+    problems_out.extend(problems)
+    return None if problems else course
+
+
+def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> CourseFile:
+    _unknown_keys(
+        data,
+        {
+            "title",
+            "description",
+            "language",
+            "send_time",
+            "timezone",
+            "skip_weekdays",
+            "sender_name",
+            "call_to_action",
+        },
+        problems,
+    )
+    cta = data.get("call_to_action") or {}
+    if not isinstance(cta, dict):
+        problems.add("call_to_action must have `url` and `text`")
+        cta = {}
+    course = CourseFile(
+        slug=slug,
+        title=_text(data, "title", problems, required=True),
+        description=_text(data, "description", problems),
+        language=_text(data, "language", problems) or "nl",
+        send_time=_text(data, "send_time", problems) or "07:30",
+        timezone=_text(data, "timezone", problems) or default_tz,
+        skip_weekdays=_name_list(data.get("skip_weekdays")),
+        sender_name=_text(data, "sender_name", problems),
+        cta_url=str(cta.get("url") or ""),
+        cta_text=str(cta.get("text") or ""),
+    )
+    _check_course_values(course, problems)
+    return course
+
+
+def _check_course_values(course: CourseFile, problems: Problems) -> None:
+    if course.language not in (*LANGUAGES, ANY):
+        names = ", ".join((*LANGUAGES, ANY))
+        problems.add(f"language must be one of {names}, not {course.language!r}")
+    try:
+        parse_send_time(course.send_time)
+    except ValueError as error:
+        problems.add(str(error))
+    try:
+        if len(parse_weekdays(course.skip_weekdays)) >= 7:
+            problems.add("skip_weekdays leaves no day to send on")
+    except (ValueError, TypeError) as error:
+        problems.add(str(error))
+    try:
+        ZoneInfo(course.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(f"unknown time zone {course.timezone!r}; use a name like Europe/Amsterdam")
+    if course.cta_url and not course.cta_url.startswith(("https://", "http://")):
+        problems.add("call_to_action.url must start with https://")
+
+
+def _read_lesson(path: Path, problems_out: list[str]) -> LessonFile | None:
+    problems = Problems(path)
+    try:
+        post = frontmatter.load(str(path))
+    except (OSError, yaml.YAMLError, ValueError) as error:
+        problems.add(f"front matter cannot be read: {error}")
+        problems_out.extend(problems)
+        return None
+    lesson = _lesson_from(path.stem, post.metadata, post.content, problems)
+    problems_out.extend(problems)
+    return None if problems else lesson
+
+
+def _lesson_from(slug: str, meta: dict, content: str, problems: Problems) -> LessonFile:
+    _unknown_keys(meta, {"title", "day", "summary", "status", "exercise"}, problems)
+    exercise = meta.get("exercise") or {}
+    if not isinstance(exercise, dict):
+        problems.add("exercise must have `title` and `minutes`")
+        exercise = {}
+    sections = split_sections(content)
+    lesson = LessonFile(
+        slug=slug,
+        title=_text(meta, "title", problems, required=True),
+        day=_whole_number(meta.get("day"), "day", problems, low=0, high=3650),
+        summary=_text(meta, "summary", problems, required=True),
+        status=_text(meta, "status", problems) or "published",
+        exercise_title=_text(exercise, "title", problems, required=True, label="exercise.title"),
+        exercise_minutes=_whole_number(
+            exercise.get("minutes"), "exercise.minutes", problems, 1, 120
+        ),
+        body_md=sections.body,
+        exercise_md=sections.exercise,
+        reflection_md=sections.reflection,
+    )
+    if lesson.status not in {"published", "draft"}:
+        problems.add(f"status must be published or draft, got {lesson.status!r}")
+    if len(lesson.summary) > MAX_SUMMARY:
+        problems.add(f"summary is {len(lesson.summary)} characters; keep it under {MAX_SUMMARY}")
+    if not lesson.body_md:
+        problems.add("the lesson text is empty")
+    if not lesson.exercise_md:
+        problems.add("no exercise: add a `## Oefening` heading with the exercise's steps")
+    return lesson
+
+
+def _name_list(value) -> tuple[str, ...]:
+    """Weekday names as a YAML list or as one comma-separated string."""
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(str(item).strip() for item in (value or ()) if str(item).strip())
+
+
+def _unknown_keys(data: dict, known: set[str], problems: Problems) -> None:
+    for key in sorted(set(map(str, data)) - known):
+        problems.add(f"unknown key {key!r} (known: {', '.join(sorted(known))})")
+
+
+def _text(data: dict, key: str, problems: Problems, required: bool = False, label: str = "") -> str:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.add(f"{label or key} is missing")
+        return ""
+    if not isinstance(value, str | int | float):
+        problems.add(f"{label or key} must be text")
+        return ""
+    return str(value).strip()
+
+
+def _whole_number(value, label: str, problems: Problems, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.add(f"{label} must be a whole number from {low} to {high}, got {value!r}")
+        return low
+    if not low <= value <= high:
+        problems.add(f"{label} must be from {low} to {high}, got {value}")
+    return value

@@ -1,0 +1,71 @@
+"""Write a course back out in the `lessons/` file format, so content can live in git.
+
+The inverse of `lessonfiles`: reading what this writes gives the same lessons (a test checks
+the round trip).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import yaml
+
+from ecourse.core.models import Course, Lesson
+
+HEADINGS = {
+    "nl": ("Oefening", "Reflectie"),
+    "en": ("Exercise", "Reflection"),
+}
+
+
+def _yaml(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def course_yml(course: Course) -> str:
+    data = {
+        "title": course.title,
+        "description": course.description,
+        "language": course.language,
+        "send_time": course.send_time,
+        "timezone": course.timezone,
+        "skip_weekdays": [name for name in course.skip_weekdays.split(",") if name],
+        "sender_name": course.sender_name,
+    }
+    if course.cta_url:
+        data["call_to_action"] = {"url": course.cta_url, "text": course.cta_text}
+    return _yaml(data)
+
+
+def lesson_md(lesson: Lesson, language: str) -> str:
+    exercise_heading, reflection_heading = HEADINGS.get(language, HEADINGS["nl"])
+    meta = {
+        "title": lesson.title,
+        "day": lesson.day,
+        "summary": lesson.summary,
+        "status": str(lesson.status),
+        "exercise": {"title": lesson.exercise_title, "minutes": lesson.exercise_minutes},
+    }
+    parts = [f"---\n{_yaml(meta)}---\n", lesson.body_md.strip(), ""]
+    parts += [f"## {exercise_heading}", "", lesson.exercise_md.strip(), ""]
+    if lesson.reflection_md.strip():
+        parts += [f"## {reflection_heading}", "", lesson.reflection_md.strip(), ""]
+    return "\n".join(parts)
+
+
+def course_files(course: Course) -> dict[str, str]:
+    """File name (inside the course folder) → text."""
+    files = {"course.yml": course_yml(course)}
+    for lesson in sorted(course.lessons, key=lambda each: each.order_key):
+        files[f"{lesson.slug}.md"] = lesson_md(lesson, course.language)
+    return files
+
+
+def course_zip(course: Course) -> bytes:
+    """The course folder as a zip: `<slug>/course.yml`, `<slug>/<lesson>.md`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in course_files(course).items():
+            archive.writestr(f"{course.slug}/{name}", text)
+    return buffer.getvalue()

@@ -1,0 +1,222 @@
+"""The emails ecourse sends: their context, the one send policy, and the built `Message`.
+
+Context is split in two: what is the same for every recipient of an email (the lesson, the
+course) and the few personal values (first name, signed links). A `Renderer` renders each
+email once per pass and fills in only the personal values per recipient.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+
+from ecourse.content import markup, placeholders
+from ecourse.core import languages as i18n
+from ecourse.core import links
+from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.core.resources import bundled
+from ecourse.engine import policy
+from ecourse.journey import lifecycle
+from ecourse.mail import compose
+from ecourse.mail.message import Message, format_sender
+
+PERSONAL_FIELDS = {
+    "confirm": ("first_name", "confirm_url"),
+    "reminder": ("first_name", "confirm_url"),
+    "lesson": ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
+    "goodbye": (),
+}
+# Transactional emails about a sign-up itself, sent only while it is unconfirmed.
+SIGNUP_KINDS = {"confirm", "reminder"}
+
+
+def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
+    """Why this delivery must not be sent now, or None when it may (`ecourse.policy`)."""
+    return policy.skip_reason(facts_of(delivery, enrollment))
+
+
+def facts_of(delivery: Delivery, enrollment: Enrollment | None) -> policy.Facts:
+    return policy.Facts(
+        kind=delivery.kind,
+        subscriber=delivery.subscriber.status,
+        enrollment=enrollment.status if enrollment is not None else None,
+        lesson=delivery.lesson.status if delivery.lesson is not None else None,
+        sign_up_confirmed=delivery.consent is not None
+        and delivery.consent.confirmed_at is not None,
+        sign_up_before_end=_made_before_end(delivery, enrollment),
+        has_recipient=bool(delivery.recipient),
+    )
+
+
+def templates_folder() -> Path:
+    configured = current_app.config["ECOURSE"]["EMAIL_TEMPLATES_DIR"]
+    return Path(configured) if configured else bundled("email_templates")
+
+
+def shared_context(
+    kind: str, course: Course, lesson: Lesson | None, first_name: str = "", language: str = "nl"
+) -> dict:
+    """Everything in an email that is the same for all its recipients in one language (or,
+    when the lesson text has placeholders, for all of them with this `first_name`)."""
+    _ = i18n.translations(language).gettext
+    context = {"course": course, "sender_name": course.sender_name or course.title}
+    if kind in SIGNUP_KINDS:
+        days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
+        preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
+        return context | {"valid_days": days, "preview": preview % {"title": course.title}}
+    if kind == "goodbye":
+        return context | {"preview": _("Je gegevens zijn gewist. Je krijgt niets meer van ons.")}
+    opening = markup.opening(lesson.body_md)
+    number, total = _place(course, lesson)
+    return context | {
+        "lesson": lesson,
+        "number": number,
+        "total": total,
+        "opening_html": placeholders.render_markdown(opening, first_name),
+        "opening_text": placeholders.plain_text(opening, first_name),
+        "is_last": number == total,
+        "preview": lesson.summary,
+    }
+
+
+def _place(course: Course, lesson) -> tuple[int, int]:
+    """The lesson's number and the course's length, counting the lesson as published (so an
+    admin's preview of a draft shows the number it will have)."""
+    others = [each for each in course.published_lessons if each.id != lesson.id or not lesson.id]
+    ordered = sorted([*others, lesson], key=lambda each: (each.day, each.slug))
+    return ordered.index(lesson) + 1, len(ordered)
+
+
+def personal_values(
+    kind: str,
+    subscriber: Subscriber,
+    course: Course,
+    lesson: Lesson | None,
+    sign_up: Consent | None = None,
+) -> dict[str, str]:
+    """The values that differ per recipient: the name and the signed links. A confirmation
+    links to its own sign-up, and greets a person we know by the name they confirmed."""
+    if kind == "goodbye":
+        return {}
+    if kind in SIGNUP_KINDS:
+        name = subscriber.first_name or (sign_up.first_name if sign_up else "")
+        return {"first_name": name, "confirm_url": links.confirm_url(sign_up)}
+    return {
+        "first_name": subscriber.first_name,
+        "lesson_url": links.lesson_url(subscriber, lesson),
+        "unsubscribe_url": links.unsubscribe_page_url(subscriber, course),
+        "preferences_url": links.preferences_url(subscriber),
+    }
+
+
+def language_of(course: Course, subscriber: Subscriber, sign_up: Consent | None) -> str:
+    """The email's language: the course's, the learner's, or the one they signed up in."""
+    chosen = subscriber.language or (sign_up.language if sign_up else None)
+    return i18n.language_for(course, subscriber, chosen)
+
+
+def _made_before_end(delivery: Delivery, enrollment: Enrollment | None) -> bool:
+    if delivery.consent is None or enrollment is None:
+        return False
+    return not lifecycle.made_after_end(delivery.consent.created_at, enrollment)
+
+
+class Renderer:
+    """Renders each distinct email once (template, Markdown, CSS inlining), then per
+    recipient only fills in the personal values. Make one per pass, so edits show up."""
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple, compose.PersonalTemplate] = {}
+        self._personal: dict[int | None, bool] = {}
+
+    def render(
+        self,
+        kind: str,
+        subscriber: Subscriber,
+        course: Course,
+        lesson: Lesson | None,
+        sign_up: Consent | None = None,
+    ):
+        values = personal_values(kind, subscriber, course, lesson, sign_up)
+        return self.fill(kind, course, lesson, values, language_of(course, subscriber, sign_up))
+
+    def fill(
+        self,
+        kind: str,
+        course: Course,
+        lesson: Lesson | None,
+        values: dict[str, str],
+        language: str = "nl",
+    ):
+        """The email with these personal values (signed links carry a timestamp, so a
+        caller comparing two renders passes the same values to both)."""
+        # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
+        # whose opening has placeholders is rendered once per distinct first name.
+        name = values.get("first_name", "")
+        personal = self._has_placeholders(lesson)
+        lesson_id = lesson.id if lesson else None
+        key = (kind, course.id, lesson_id, name if personal else bool(name), language)
+        template = self._templates.get(key)
+        if template is None:
+            empty = dict.fromkeys(values, "")
+            present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
+            template = compose.render_personal(
+                templates_folder(),
+                kind,
+                shared_context(kind, course, lesson, name, language) | empty,
+                present,
+                language,
+            )
+            self._templates[key] = template
+        return template.fill(values)
+
+    def _has_placeholders(self, lesson: Lesson | None) -> bool:
+        if lesson is None:
+            return False
+        if lesson.id not in self._personal:
+            opening = markup.opening(lesson.body_md)
+            self._personal[lesson.id] = placeholders.used_in(opening)
+        return self._personal[lesson.id]
+
+
+def build(
+    kind: str,
+    subscriber: Subscriber,
+    course: Course,
+    lesson: Lesson | None,
+    message_id: str,
+    now: datetime,
+    renderer: Renderer | None = None,
+    to: str = "",
+    sign_up: Consent | None = None,
+) -> Message:
+    """One email for one subscriber (a confirmation or reminder of the sign-up `sign_up`, a
+    lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
+    rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson, sign_up)
+    settings = current_app.config["ECOURSE"]
+    return Message(
+        to=to or subscriber.email,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        sender=format_sender(course.sender_name, settings["MAIL_FROM"]),
+        reply_to=settings["REPLY_TO"],
+        message_id=message_id,
+        date=now,
+        headers=_unsubscribe_headers(subscriber, course) if kind == "lesson" else (),
+    )
+
+
+def _unsubscribe_headers(subscriber: Subscriber, course: Course) -> tuple[tuple[str, str], ...]:
+    """RFC 2369 and RFC 8058: one-click unsubscribe by POST (it stops this course), plus a
+    mailto when configured."""
+    targets = [f"<{links.one_click_unsubscribe_url(subscriber, course)}>"]
+    mailto = current_app.config["ECOURSE"]["UNSUBSCRIBE_MAILTO"]
+    if mailto:
+        targets.append(f"<mailto:{mailto}?subject=unsubscribe>")
+    return (
+        ("List-Unsubscribe", ", ".join(targets)),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )

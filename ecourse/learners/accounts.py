@@ -1,0 +1,72 @@
+"""Admin accounts: created and re-keyed from the command line, checked at login."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ecourse.core.db import db
+from ecourse.core.models import Admin, new_public_id
+
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the address is unknown, so a wrong address costs as long as a
+# wrong password and response times do not reveal which admins exist.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be met, in words for the person asking."""
+
+
+def normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def find(email: str) -> Admin | None:
+    return db.session.scalar(select(Admin).where(func.lower(Admin.email) == normalise(email)))
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def create(email: str, password: str, now: datetime) -> Admin:
+    address = normalise(email)
+    if "@" not in address:
+        raise AccountError(f"{email!r} is not an email address.")
+    if find(address) is not None:
+        raise AccountError(f"An admin {address} exists already; use `ecourse admin set-password`.")
+    check_password_strength(password)
+    admin = Admin(
+        email=address,
+        password_hash=generate_password_hash(password),
+        created_at=now,
+        password_changed_at=now,
+    )
+    db.session.add(admin)
+    db.session.commit()
+    return admin
+
+
+def set_password(email: str, password: str, now: datetime) -> Admin:
+    """Change the password and end every session issued before the change."""
+    admin = find(email)
+    if admin is None:
+        raise AccountError(f"There is no admin {normalise(email)}.")
+    check_password_strength(password)
+    admin.password_hash = generate_password_hash(password)
+    admin.password_changed_at = now
+    admin.session_nonce = new_public_id()
+    db.session.commit()
+    return admin
+
+
+def authenticate(email: str, password: str) -> Admin | None:
+    admin = find(email)
+    if admin is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return admin if check_password_hash(admin.password_hash, password) else None

@@ -1,0 +1,162 @@
+"""The counts behind the admin's tables and charts, each one grouped query.
+
+Counts never need personal data: erased subscribers keep their deliveries and progress rows
+(without names or addresses), so the numbers stay true after an erasure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+
+from ecourse.core.db import db
+from ecourse.core.models import (
+    Consent,
+    Delivery,
+    DeliveryAttempt,
+    Enrollment,
+    Lesson,
+    Progress,
+    Subscriber,
+)
+
+_checked_in = or_(Progress.tension_before.is_not(None), Progress.tension_after.is_not(None))
+
+
+@dataclass(frozen=True)
+class LessonCounts:
+    received: int = 0
+    opened: int = 0
+    done: int = 0
+    # How many learners checked in (a tension score) and wrote a note: only how many, since
+    # the scores and notes themselves are for the learner alone.
+    checkins: int = 0
+    notes: int = 0
+
+
+def lesson_counts(course_id: int) -> dict[int, LessonCounts]:
+    """Per lesson: learners who received it, opened its page, did its exercise, checked in."""
+    received = dict(
+        db.session.execute(
+            select(Delivery.lesson_id, func.count(distinct(Delivery.enrollment_id)))
+            .join(Lesson, Lesson.id == Delivery.lesson_id)
+            .where(Lesson.course_id == course_id, Delivery.status == "sent")
+            .group_by(Delivery.lesson_id)
+        ).all()
+    )
+    progress = db.session.execute(
+        select(
+            Progress.lesson_id,
+            func.count(Progress.id),
+            func.count(Progress.exercise_done_at),
+            func.count(case((_checked_in, 1))),
+            func.count(case((func.coalesce(Progress.note, "") != "", 1))),
+        )
+        .join(Lesson, Lesson.id == Progress.lesson_id)
+        .where(Lesson.course_id == course_id)
+        .group_by(Progress.lesson_id)
+    ).all()
+    opened = {lesson_id: tuple(counts) for lesson_id, *counts in progress}
+    ids = set(received) | set(opened)
+    return {
+        lesson_id: LessonCounts(received.get(lesson_id, 0), *opened.get(lesson_id, ()))
+        for lesson_id in ids
+    }
+
+
+def per_day(column, since: datetime, days: int, zone: ZoneInfo, where=()) -> list[tuple[date, int]]:
+    """How many rows have `column` on each local date of the last `days` days."""
+    rows = db.session.scalars(select(column).where(column >= since, *where))
+    counts: dict[date, int] = defaultdict(int)
+    for moment in rows:
+        counts[moment.astimezone(zone).date()] += 1
+    first = since.astimezone(zone).date()
+    return [(first + timedelta(days=n), counts[first + timedelta(days=n)]) for n in range(days)]
+
+
+def signups_per_day(course_id: int, since: datetime, days: int, zone: ZoneInfo):
+    where = (Consent.course_id == course_id,)
+    return (
+        per_day(Consent.created_at, since, days, zone, where),
+        per_day(Consent.confirmed_at, since, days, zone, where),
+    )
+
+
+def subscriber_totals() -> dict[str, int]:
+    rows = db.session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
+    return dict(rows.all())
+
+
+def enrollment_totals(course_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Enrollment.status, func.count())
+        .where(Enrollment.course_id == course_id)
+        .group_by(Enrollment.status)
+    )
+    totals = dict(rows.all())
+    # Leaving (unsubscribe, bounce, erasure) stops an enrollment but keeps its
+    # `completed_at`: a learner who finished still counts as a completion.
+    totals["completed"] = db.session.scalar(
+        select(func.count()).where(
+            Enrollment.course_id == course_id, Enrollment.completed_at.is_not(None)
+        )
+    )
+    return totals
+
+
+def funnel(course_id: int, lessons: list[Lesson]) -> list[tuple[str, int]]:
+    """The course as a funnel: signed up, confirmed, then each lesson sent, opened, done."""
+    signed_up, confirmed = db.session.execute(
+        select(
+            func.count(distinct(Consent.subscriber_id)),
+            func.count(distinct(case((Consent.confirmed_at.is_not(None), Consent.subscriber_id)))),
+        ).where(Consent.course_id == course_id)
+    ).one()
+    steps = [("Aangemeld", signed_up), ("Bevestigd", confirmed)]
+    counts = lesson_counts(course_id)
+    for number, lesson in enumerate(lessons, start=1):
+        count = counts.get(lesson.id, LessonCounts())
+        steps += [
+            (f"Les {number} verstuurd", count.received),
+            (f"Les {number} geopend", count.opened),
+            (f"Les {number} oefening gedaan", count.done),
+        ]
+    return steps
+
+
+@dataclass(frozen=True)
+class SendingHealth:
+    queued: int
+    retrying: int
+    sending: int
+    failed: int
+    bounced: int
+    latest_errors: list
+
+
+def sending_health(limit: int = 10) -> SendingHealth:
+    state = case(
+        (and_(Delivery.status == "queued", Delivery.attempts > 0), "retrying"),
+        else_=Delivery.status,
+    )
+    by_status = dict(db.session.execute(select(state, func.count()).group_by(state)).all())
+    errors = db.session.execute(
+        select(DeliveryAttempt, Subscriber.email)
+        .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(DeliveryAttempt.outcome != "sent")
+        .order_by(DeliveryAttempt.id.desc())
+        .limit(limit)
+    ).all()
+    return SendingHealth(
+        queued=by_status.get("queued", 0),
+        retrying=by_status.get("retrying", 0),
+        sending=by_status.get("sending", 0),
+        failed=by_status.get("failed", 0),
+        bounced=subscriber_totals().get("bounced", 0),
+        latest_errors=errors,
+    )

@@ -1,0 +1,101 @@
+"""What a lesson being edited will look like: its page and its email, and a test send.
+
+The editor's form posts here into sandboxed frames (live with JavaScript, by a button
+without), so nothing is saved. The email is built by the same code that sends lessons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import abort, render_template
+from flask_login import current_user
+
+from ecourse import mail
+from ecourse.core.clock import utcnow
+from ecourse.core.models import Subscriber
+from ecourse.engine import emails, ledger
+from ecourse.web.admin.forms import LessonForm
+from ecourse.web.admin.lessons import course_or_404, draft_from_form
+from ecourse.web.admin.routes import bp
+from ecourse.web.lessonpage import render_lesson
+from ecourse.web.security import limiter
+
+SAMPLE_NAME = "Anna"
+# Framed only by our own admin pages; the email's own styles are inline, as in a mailbox.
+FRAME_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' https: data:",
+        "frame-src 'self'",
+        "frame-ancestors 'self'",
+        "form-action 'none'",
+        "base-uri 'none'",
+    ]
+)
+
+
+def _framed(page: str, status: int = 200):
+    headers = {"Content-Security-Policy": FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN"}
+    return page, status, headers
+
+
+def _posted_draft(slug: str, lesson_slug: str | None):
+    course = course_or_404(slug)
+    lesson = next((each for each in course.lessons if each.slug == lesson_slug), None)
+    if lesson_slug and lesson is None:
+        abort(404)
+    form = LessonForm()
+    if not form.validate_on_submit():
+        return course, None, form
+    return course, draft_from_form(course, lesson, form), form
+
+
+def _sample_reader() -> Subscriber:
+    """A subscriber that exists only for the preview (never added to the database)."""
+    return Subscriber(
+        email=current_user.email, first_name=SAMPLE_NAME, public_id="voorbeeld", status="active"
+    )
+
+
+@bp.post("/cursussen/<slug>/voorbeeld/pagina", defaults={"lesson_slug": None})
+@bp.post("/cursussen/<slug>/lessen/<lesson_slug>/voorbeeld/pagina")
+def page_preview(slug: str, lesson_slug: str | None):
+    course, draft, form = _posted_draft(slug, lesson_slug)
+    if draft is None:
+        return _framed(render_template("admin/preview_problems.html", form=form), 400)
+    page = render_lesson(course, draft, _sample_reader(), progress=None)
+    return _framed(page)
+
+
+@bp.post("/cursussen/<slug>/voorbeeld/email", defaults={"lesson_slug": None})
+@bp.post("/cursussen/<slug>/lessen/<lesson_slug>/voorbeeld/email")
+def email_preview(slug: str, lesson_slug: str | None):
+    course, draft, form = _posted_draft(slug, lesson_slug)
+    if draft is None:
+        return _framed(render_template("admin/preview_problems.html", form=form), 400)
+    message = _build(course, draft)
+    return _framed(render_template("admin/email_preview.html", message=message))
+
+
+def _build(course, draft):
+    reader = _sample_reader()
+    now = utcnow()
+    message_id = ledger.message_id_for(f"test:{current_user.id}:{now.timestamp()}")
+    return emails.build("lesson", reader, course, draft, message_id, now)
+
+
+@bp.post("/cursussen/<slug>/test", defaults={"lesson_slug": None})
+@bp.post("/cursussen/<slug>/lessen/<lesson_slug>/test")
+@limiter.limit("10 per 10 minutes")
+def send_test(slug: str, lesson_slug: str | None):
+    """Send the lesson's email, as it is in the editor, to the admin's own address."""
+    course, draft, form = _posted_draft(slug, lesson_slug)
+    if draft is None:
+        return _framed(render_template("admin/preview_problems.html", form=form), 400)
+    message = _build(course, draft)
+    message = replace(message, subject=f"[Test] {message.subject}")
+    outcome = mail.messenger().send([message])[0]
+    page = render_template("admin/test_sent.html", outcome=outcome, to=current_user.email)
+    return _framed(page, 200 if outcome.ok else 502)

@@ -1,0 +1,128 @@
+"""Lesson pages, the course overview and the unsubscribe pages.
+
+A lesson link carries a signed token. Opening it moves the learner's identity into the
+session cookie and redirects to a clean URL, so the token never shows in the address bar,
+the history or a Referer header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from ecourse.core import tokens
+from ecourse.core.clock import utcnow
+from ecourse.core.db import db
+from ecourse.core.models import Course, Enrollment, Lesson, Subscriber
+from ecourse.learners import timeline
+from ecourse.web import learner as service
+from ecourse.web.lessonpage import render_lesson
+from ecourse.web.signupforms import ConfirmForm
+
+bp = Blueprint("learn", __name__)
+
+
+@bp.get("/l/<token>")
+def enter(token: str):
+    try:
+        public_id, lesson_id = tokens.read("lesson", token)
+    except (tokens.TokenError, ValueError, TypeError):
+        return render_template("learn/link_invalid.html"), 400
+    subscriber = service.learner(public_id)
+    lesson = db.session.get(Lesson, lesson_id)
+    if subscriber is None or lesson is None:
+        return render_template("learn/link_invalid.html"), 404
+    session.permanent = True
+    session["learner"] = subscriber.public_id
+    response = redirect(
+        url_for("learn.lesson", course_slug=lesson.course.slug, lesson_slug=lesson.slug)
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@dataclass(frozen=True)
+class Access:
+    """A lesson and what the session's learner may do with it."""
+
+    course: Course
+    lesson: Lesson
+    subscriber: Subscriber | None
+    enrollment: Enrollment | None
+    # Only a lesson the learner has received is theirs to open, check in on, or mark done.
+    received: bool
+
+    def entry(self) -> timeline.Entry | None:
+        """Where the lesson stands in the learner's schedule (for a page that is not open
+        yet: when it comes)."""
+        if self.enrollment is None:
+            return None
+        entries = timeline.for_enrollment(self.enrollment, utcnow())
+        return next((each for each in entries if each.lesson.id == self.lesson.id), None)
+
+
+def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
+    """The lesson (404 when there is none) as the learner in this session stands to it."""
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        abort(404)
+    lesson = next((each for each in course.lessons if each.slug == lesson_slug), None)
+    if lesson is None:
+        abort(404)
+    subscriber = service.current_learner()
+    enrollment = service.enrollment_for(subscriber, lesson) if subscriber else None
+    received = enrollment is not None and service.received(enrollment, lesson)
+    return Access(course, lesson, subscriber, enrollment, received)
+
+
+def posted_lesson(course_slug: str, lesson_slug: str) -> Access:
+    """The lesson a learner's form is about: 403 unless it is theirs, 400 without CSRF token."""
+    access = learner_lesson(course_slug, lesson_slug)
+    if not access.received:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return access
+
+
+@bp.get("/les/<course_slug>/<lesson_slug>")
+def lesson(course_slug: str, lesson_slug: str):
+    access = learner_lesson(course_slug, lesson_slug)
+    course, subscriber = access.course, access.subscriber
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    if not access.received:
+        zone = subscriber.timezone or course.timezone
+        return render_template(
+            "learn/locked.html", course=course, entry=access.entry(), zone=zone
+        ), 403
+    progress = service.record_opened(access.enrollment, access.lesson, utcnow())
+    saved = request.args.get("bewaard", "")
+    return render_lesson(course, access.lesson, subscriber, progress, saved=saved)
+
+
+@bp.post("/les/<course_slug>/<lesson_slug>/gedaan")
+def exercise_done(course_slug: str, lesson_slug: str):
+    """The learner marks the exercise done: their own progress, and the funnel's last step."""
+    access = posted_lesson(course_slug, lesson_slug)
+    service.record_exercise_done(access.enrollment, access.lesson, utcnow())
+    target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug)
+    return redirect(target + "#oefening")
+
+
+@bp.get("/cursus/<course_slug>")
+def overview(course_slug: str):
+    subscriber = service.current_learner()
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        abort(404)
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    enrollment = next((e for e in subscriber.enrollments if e.course_id == course.id), None)
+    entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
+    zone = subscriber.timezone or course.timezone
+    return render_template(
+        "learn/overview.html", course=course, entries=entries, enrollment=enrollment, zone=zone
+    )

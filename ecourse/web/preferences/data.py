@@ -1,0 +1,169 @@
+"""The learner's data: download all of it as JSON, or have all of it erased at once."""
+
+from __future__ import annotations
+
+import json
+
+from flask import flash, redirect, render_template, session, url_for
+from sqlalchemy import select
+
+from ecourse.core import keys
+from ecourse.core.clock import utcnow
+from ecourse.core.db import db
+from ecourse.core.models import Delivery, Event, Lesson, Progress, Subscriber
+from ecourse.core.statuses import DeliveryKind
+from ecourse.engine import handoffs, ledger
+from ecourse.journey import journal
+from ecourse.learners import privacy
+from ecourse.web.learner import current_learner
+from ecourse.web.preferences import forms
+from ecourse.web.preferences.routes import bp, first_error
+from ecourse.worker.scheduler import wake
+
+
+@bp.get("/mijn-gegevens.json")
+def download():
+    subscriber = current_learner()
+    if subscriber is None:
+        return render_template("preferences/need_link.html"), 403
+    body = json.dumps(export(subscriber), ensure_ascii=False, indent=2)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="mijn-gegevens.json"',
+        "Cache-Control": "no-store",
+    }
+    return body, 200, headers
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export(subscriber: Subscriber) -> dict:
+    """Everything ecourse keeps about one person, in plain words and ISO times."""
+    return {
+        "exported_at": _when(utcnow()),
+        "profile": {
+            "email": subscriber.email,
+            "first_name": subscriber.first_name,
+            "status": subscriber.status,
+            "timezone": subscriber.timezone,
+            "send_time": subscriber.send_time,
+            "language": subscriber.language,
+            "signed_up_at": _when(subscriber.created_at),
+            "confirmed_at": _when(subscriber.confirmed_at),
+            "unsubscribed_at": _when(subscriber.unsubscribed_at),
+        },
+        "consents": [_consent(consent) for consent in subscriber.consents],
+        "enrollments": [_enrollment(enrollment) for enrollment in subscriber.enrollments],
+        "emails": [_delivery(d) for d in _deliveries(subscriber)],
+        "changes": [_event(event) for event in _events(subscriber)],
+    }
+
+
+def _consent(consent) -> dict:
+    return {
+        "text": consent.text,
+        "text_sha256": consent.text_hash,
+        "page": consent.source_url,
+        "ip_address": consent.ip_address,
+        "user_agent": consent.user_agent,
+        "course": consent.course.title,
+        "first_name_given": consent.first_name,
+        "timezone_given": consent.timezone,
+        "given_at": _when(consent.created_at),
+        "confirmed_at": _when(consent.confirmed_at),
+    }
+
+
+def _enrollment(enrollment) -> dict:
+    progress = db.session.scalars(
+        select(Progress).where(Progress.enrollment_id == enrollment.id).order_by(Progress.id)
+    )
+    return {
+        "course": enrollment.course.title,
+        "status": enrollment.status,
+        "started_at": _when(enrollment.started_at),
+        "paused_until": _when(enrollment.paused_until),
+        "extra_days_between_lessons": enrollment.extra_days,
+        "completed_at": _when(enrollment.completed_at),
+        "stopped_at": _when(enrollment.stopped_at),
+        "lessons": [_progress(each) for each in progress],
+    }
+
+
+def _progress(progress: Progress) -> dict:
+    lesson = db.session.get(Lesson, progress.lesson_id)
+    return {
+        "lesson": lesson.title if lesson else None,
+        "opened_at": _when(progress.opened_at),
+        "exercise_done_at": _when(progress.exercise_done_at),
+        "tension_before": progress.tension_before,
+        "tension_after": progress.tension_after,
+        "note": progress.note,
+    }
+
+
+def _deliveries(subscriber: Subscriber) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.subscriber_id == subscriber.id).order_by(Delivery.id)
+    return list(db.session.scalars(query))
+
+
+def _delivery(delivery: Delivery) -> dict:
+    return {
+        "kind": delivery.kind,
+        "lesson": delivery.lesson.title if delivery.lesson else None,
+        "status": delivery.status,
+        "sent_at": _when(delivery.sent_at),
+        "message_id": delivery.message_id,
+    }
+
+
+def _events(subscriber: Subscriber) -> list[Event]:
+    query = select(Event).where(Event.subscriber_id == subscriber.id)
+    return list(db.session.scalars(query.order_by(Event.id)))
+
+
+def _event(event: Event) -> dict:
+    by = {"admin": "the academy", "learner": "you", "system": "automatically"}
+    return {
+        "at": _when(event.at),
+        "by": by.get(event.actor, event.actor),
+        "action": event.action,
+        "detail": event.detail,
+    }
+
+
+@bp.post("/wissen")
+def delete_me():
+    """Erase everything personal at once; one last email says that nothing more will come."""
+    subscriber = current_learner()
+    if subscriber is None:
+        return render_template("preferences/need_link.html"), 403
+    form = forms.DeleteForm()
+    if not form.validate_on_submit():
+        flash(first_error(form), "error")
+        return redirect(url_for("preferences.page") + "#wissen")
+    erase_on_request(subscriber, utcnow())
+    session.clear()
+    wake()
+    return render_template("preferences/deleted.html")
+
+
+def erase_on_request(subscriber: Subscriber, now) -> None:
+    address = subscriber.email
+    # The goodbye signs with the course they followed last, whose sender they know.
+    last = max(subscriber.enrollments, key=lambda each: each.id, default=None)
+    privacy.erase(subscriber, "erased at the learner's own request", now)
+    journal.record(subscriber, "delete_me", "", journal.LEARNER, now)
+    ledger.queue(
+        key=keys.goodbye(subscriber.id),
+        kind=DeliveryKind.GOODBYE,
+        subscriber_id=subscriber.id,
+        course_id=last.course_id if last else None,
+        now=now,
+        send_after=now,
+        recipient=address,
+    )
+    db.session.commit()
+    handoffs.settle()

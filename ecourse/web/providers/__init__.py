@@ -1,0 +1,1 @@
+"""Events from the email provider: bounces and complaints, pushed to a webhook."""

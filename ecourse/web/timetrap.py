@@ -1,0 +1,66 @@
+"""The time trap: a sign-up sent sooner after its form was shown than a person could type.
+
+The landing form carries a signed stamp of the moment it was rendered; the embedded form
+and the API report the milliseconds since their form was shown (`elapsed_ms`). A trapped
+sign-up is dropped quietly: the sender sees the usual "check your email" answer, so a bot
+learns nothing. A stamp that is missing, forged, from before a key change or older than a
+day cannot tell a bot from a person who left the page open: that form is shown again,
+stamped anew, to be sent once more. `SIGNUP_MIN_SECONDS = 0` turns the trap off (the tests' default).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from ecourse.core import tokens
+
+MAX_AGE_SECONDS = 86400  # a form shown more than a day ago is stale, or a stamp replayed
+
+
+def min_seconds() -> int:
+    return current_app.config["ECOURSE"]["SIGNUP_MIN_SECONDS"]
+
+
+def stamp(now: datetime) -> str:
+    """The signed moment a form is shown, for its hidden `rendered` field."""
+    return tokens.make("form", int(now.timestamp()))
+
+
+def shown_at(value: str | None) -> int | None:
+    """The moment (epoch seconds) a stamp says its form was shown; None when forged."""
+    try:
+        moment = tokens.read("form", value or "")
+    except tokens.TokenError:
+        return None
+    return moment if isinstance(moment, int) else None
+
+
+PERSON, TOO_FAST, STALE = "person", "too fast", "stale"
+
+
+def verdict(value: str | None, now: datetime) -> str:
+    """What a landing-form submission with this stamp is: a `PERSON`'s, `TOO_FAST` for one
+    (drop it quietly), or `STALE` (show the form again)."""
+    if min_seconds() <= 0:
+        return PERSON
+    moment = shown_at(value)
+    if moment is None or now.timestamp() - moment > MAX_AGE_SECONDS:
+        return STALE
+    return PERSON if now.timestamp() - moment >= min_seconds() else TOO_FAST
+
+
+def restamp(value: str | None, now: datetime) -> str:
+    """The stamp for a form shown again: a form re-shown with errors keeps its first stamp,
+    so a person who fixes a typo quickly is not mistaken for a bot."""
+    moment = shown_at(value)
+    if moment is not None and 0 <= now.timestamp() - moment <= MAX_AGE_SECONDS:
+        return value
+    return stamp(now)
+
+
+def elapsed_passed(elapsed_ms: int) -> bool:
+    """Whether a form filled in for `elapsed_ms` milliseconds (as its own page measured)
+    may be a person's: the embedded form and the API."""
+    return elapsed_ms >= min_seconds() * 1000

@@ -1,0 +1,43 @@
+"""One pass of the engine: plan what is due, tidy the sign-ups, then send what is queued."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ecourse import mail
+from ecourse.engine import planner, recorder, sender
+from ecourse.learners import hygiene
+
+
+@dataclass
+class PassReport:
+    now: datetime
+    plan: planner.PlanReport
+    send: recorder.SendReport
+    signups: hygiene.HygieneReport = field(default_factory=hygiene.HygieneReport)
+
+    def lines(self) -> list[str]:
+        plan, send = self.plan, self.send
+        lines = [
+            f"pass at {self.now.isoformat(timespec='seconds')}",
+            f"planned: {plan.queued} lesson(s) queued, {plan.completed} enrollment(s) completed"
+            + (f", {plan.resumed} pause(s) ended" if plan.resumed else ""),
+            f"sign-ups: {self.signups.reminded} reminder(s) queued, "
+            f"{self.signups.forgotten} unconfirmed sign-up(s) forgotten",
+            f"sent: {send.sent}, retrying: {send.retrying}, failed: {send.failed}, "
+            f"cancelled: {send.cancelled}",
+        ]
+        if send.paused_until:
+            lines.append(
+                f"sending paused until {send.paused_until.isoformat(timespec='seconds')}: {send.pause_reason}"
+            )
+        lines += [f"  error: {error}" for error in send.errors[:20]]
+        return lines
+
+
+def run_pass(now: datetime) -> PassReport:
+    plan = planner.plan_due(now)
+    tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
+    sent = sender.send_queued(now, mail.messenger())
+    return PassReport(now=now, plan=plan, send=sent, signups=tidied)
