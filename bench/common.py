@@ -21,6 +21,7 @@ from ecourse import create_app  # noqa: E402
 from ecourse.content.catalog import import_path  # noqa: E402
 from ecourse.core.db import db, upgrade_schema  # noqa: E402
 from ecourse.core.models import Enrollment, Subscriber, new_public_id  # noqa: E402
+from ecourse.learners import current  # noqa: E402
 from tests.smtpserver import free_port  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
@@ -147,15 +148,14 @@ def timed_send(
     """Messages per second for `count` due lessons, end to end (claim to record), on a fresh
     SQLite database, sending to `sink` (with the default re-opening of connections unless
     `messages_per_connection` is given)."""
-    from ecourse import mail
     from ecourse.engine.planner import plan_due
     from ecourse.engine.sender import send_queued
 
     fresh_app(**sink.settings(concurrency, messages_per_connection))
     add_enrollments(count, due=count)
-    plan_due(NOW)
+    plan_due(NOW, current.settings())
     started = time.perf_counter()
-    report = send_queued(NOW, mail.messenger())
+    report = send_queued(NOW, current.engine())
     elapsed = time.perf_counter() - started
     assert report.sent == count, report
     db.session.remove()

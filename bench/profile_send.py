@@ -24,10 +24,10 @@ from common import NOW, SinkProcess, add_enrollments, fresh_app, load, median
 from sqlalchemy.orm import Session
 from throughput import raw_wire, real_lesson_emails
 
-from ecourse import mail
 from ecourse.core import tokens
 from ecourse.core.db import db
 from ecourse.engine import ledger, planner, recorder, sender
+from ecourse.learners import current
 from ecourse.mail import smtp, wire
 
 # (module or class, function, label); a label counts only the outermost call of its kind.
@@ -86,7 +86,7 @@ def profiled_send(count: int, sink: SinkProcess) -> tuple[float, float, Counter]
     """(messages per second, process CPU µs per message, CPU µs per message per stage)."""
     fresh_app(**sink.settings())
     add_enrollments(count, due=count)
-    planner.plan_due(NOW)
+    planner.plan_due(NOW, current.settings())
     clock = StageClock()
     originals = [
         (owner, name, clock.wrap(owner, name, *details)) for owner, name, *details in STAGES
@@ -94,7 +94,7 @@ def profiled_send(count: int, sink: SinkProcess) -> tuple[float, float, Counter]
     originals.append((COMMITS[0], COMMITS[1], clock.wrap(*COMMITS)))
     try:
         cpu, started = cpu_seconds(), time.perf_counter()
-        report = sender.send_queued(NOW, mail.messenger())
+        report = sender.send_queued(NOW, current.engine())
         elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     finally:
         for owner, name, original in originals:

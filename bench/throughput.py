@@ -23,6 +23,7 @@ import time
 from common import NOW, SinkProcess, fresh_app, load, median, spread, timed_send
 
 from ecourse.core.db import db
+from ecourse.learners import current
 
 KEPT_OPEN = 100_000  # messages per connection when comparing without re-opening
 
@@ -44,7 +45,7 @@ def real_lesson_emails(count: int) -> list[bytes]:
     fresh_app(MAIL_BACKEND="memory")
     course = default_course()
     lesson = course.published_lessons[2]
-    renderer = emails.Renderer()
+    renderer = emails.Renderer(current.settings())
     result = []
     for number in range(count):
         reader = Subscriber(

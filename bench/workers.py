@@ -30,6 +30,7 @@ from common import (
 
 from ecourse.core.db import db
 from ecourse.engine.planner import plan_due
+from ecourse.learners import current
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SENT = re.compile(r"sent: (\d+)")
@@ -52,7 +53,7 @@ def one_run(workers: int, count: int, database_url: str) -> tuple[float, list[in
     sink = SinkProcess(delay=0.1)
     app = fresh_app(database_url, **sink.settings())
     add_enrollments(count, due=count)
-    plan_due(NOW)
+    plan_due(NOW, current.settings())
     keys = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "BASE_URL", "MAIL_FROM")
     settings = {key: app.config["ECOURSE"][key] for key in keys} | sink.settings()
     db.session.remove()

@@ -20,13 +20,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from ecourse import mail
     from ecourse.core import config, db, models  # noqa: F401  (models: the tables exist)
-    from ecourse.engine import handoffs
+    from ecourse.learners import current
     from ecourse.web import locale, security
 
     config.init_app(app, test_config)
     db.init_app(app)
-    handoffs.init_app(app)
     mail.init_app(app)
+    current.init_app(app)  # the engine: its settings, messenger and send rate
     security.init_app(app)
     locale.init_app(app)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
-from ecourse.learners import accounts
+from ecourse.learners import accounts, current
 from ecourse.web import learner as learn_service
 from ecourse.web.admin import actions
 from ecourse.worker.passes import run_pass
@@ -78,7 +78,7 @@ def test_sending_health_shows_queue_retries_and_escaped_errors(admin_client):
     enrolled("b@example.org", now)  # its lesson waits in the queue
     from ecourse.engine import planner
 
-    planner.plan_due(now)
+    planner.plan_due(now, current.settings())
     delivery = db.session.scalar(select(Delivery).where(Delivery.status == "queued"))
     delivery.attempts = 1
     db.session.add(

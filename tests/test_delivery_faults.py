@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from ecourse.engine import claims, ledger
 from ecourse.engine.gate import Gate, Item
 from ecourse.engine.planner import plan_due
 from ecourse.engine.recorder import retry_delay
+from ecourse.learners import current
 from ecourse.learners.signups import InvalidAddress, clean_name, normalise_address
 from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, sign_up
@@ -101,8 +103,10 @@ def test_every_attempt_is_recorded_with_its_reply(make_app, smtp_server):
     assert attempts[1].attempted_at == NOW + timedelta(minutes=6)
 
 
-def test_backoff_doubles_from_the_first_wait_up_to_the_cap():
-    settings = {"RETRY_FIRST_MINUTES": 2.0, "RETRY_MAX_HOURS": 1.0}
+def test_backoff_doubles_from_the_first_wait_up_to_the_cap(app):
+    settings = replace(
+        current.settings(), retry_first=timedelta(minutes=2), retry_max=timedelta(hours=1)
+    )
     delays = [retry_delay(attempt, settings) for attempt in range(1, 8)]
     assert delays[:6] == [timedelta(minutes=m) for m in (2, 4, 8, 16, 32, 60)]
     assert delays[6] == timedelta(hours=1)
@@ -182,8 +186,11 @@ def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_se
 
 def test_a_row_taken_over_by_another_worker_is_not_sent_by_the_first(app):
     sign_up("taken@example.org", NOW)
-    first_token, (row,) = claims.claim(NOW, 10, timedelta(seconds=0))  # lease runs out at once
-    second_token, (same,) = claims.claim(NOW + timedelta(seconds=1), 10, timedelta(minutes=5))
+    settings = current.settings()
+    at_once = timedelta(seconds=0)  # the first lease runs out at once
+    first_token, (row,) = claims.claim(NOW, 10, at_once, settings)
+    later = NOW + timedelta(seconds=1)
+    second_token, (same,) = claims.claim(later, 10, timedelta(minutes=5), settings)
     assert same.id == row.id and first_token != second_token
     gate = Gate(db.engine)
     item = Item(row.id, row.subscriber_id, "confirm", first_token, message=None)
@@ -201,8 +208,9 @@ def test_a_takeover_after_a_crash_is_recorded_but_does_not_lengthen_the_backoff(
     make_app(**smtp_server.settings, RETRY_FIRST_MINUTES=5.0)
     sign_up("later-crash@example.org", NOW)  # every handoff to this address gets 451
     lease = timedelta(seconds=30)
-    claims.claim(NOW, 10, lease)  # a worker claims it and dies before recording ...
-    claims.claim(NOW + timedelta(minutes=1), 10, lease)  # ... and so does the next one
+    settings = current.settings()
+    claims.claim(NOW, 10, lease, settings)  # a worker claims it and dies before recording ...
+    claims.claim(NOW + timedelta(minutes=1), 10, lease, settings)  # ... and so does the next
     later = NOW + timedelta(minutes=2)
     assert run_pass(later).send.retrying == 1  # taken over once more, handed over: 451
     row = db.session.scalar(select(Delivery))
@@ -227,9 +235,9 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
     run_pass(start)  # lesson 1 went out
     lease = timedelta(minutes=5)
     moment = start + timedelta(days=2)
-    plan_due(moment)  # lesson 2 is queued
+    plan_due(moment, current.settings())  # lesson 2 is queued
     for crash in range(ledger.MAX_TAKEOVERS + 1):  # claimed, then the worker dies each time
-        claims.claim(moment + crash * 2 * lease, 10, lease)
+        claims.claim(moment + crash * 2 * lease, 10, lease, current.settings())
     row = db.session.scalar(
         select(Delivery).where(Delivery.subscriber_id == learner.id, Delivery.status != "sent")
     )
@@ -242,8 +250,8 @@ def test_a_message_that_keeps_stopping_its_worker_backs_off_then_is_given_up(mak
     assert [a.outcome for a in row.attempts_log][-2:] == ["reclaimed", "retry"]
     # Still stopping its worker days later, past the give-up horizon: given up.
     late = row.created_at + timedelta(days=5, hours=1)
-    claims.claim(late, 10, lease)
-    claims.claim(late + 2 * lease, 10, lease)
+    claims.claim(late, 10, lease, current.settings())
+    claims.claim(late + 2 * lease, 10, lease, current.settings())
     db.session.refresh(row)
     assert row.status == "failed" and "stopped 5 or more times" in row.last_error
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.subscriber_id == learner.id))
@@ -295,7 +303,7 @@ def test_resume_command_lifts_a_pause(make_app, monkeypatch, settings):
     from ecourse.engine import health
 
     make_app()
-    health.pause(utcnow(), 60, "relay down")
+    health.pause(utcnow(), timedelta(minutes=60), "relay down")
     for name, value in settings.items():
         monkeypatch.setenv(f"ECOURSE_{name}", str(value))
     result = CliRunner().invoke(main, ["resume"])
@@ -332,7 +340,7 @@ def test_a_lesson_held_back_does_not_leave_its_enrollment_waiting(app, outbox):
     subscriber = enrolled("held@example.org", NOW)
     run_pass(NOW)  # lesson 1
     later = NOW + timedelta(days=2, hours=1)
-    plan_due(later)  # lesson 2 is queued ...
+    plan_due(later, current.settings())  # lesson 2 is queued ...
     lesson_two = db.session.scalar(select(Lesson).where(Lesson.slug == "02-les-2"))
     lesson_two.status = "draft"  # ... and unpublished before it goes out
     db.session.commit()

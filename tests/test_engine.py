@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment
+from ecourse.learners import current
 from ecourse.web.learner import unsubscribe
 from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until, the_course
@@ -73,7 +74,7 @@ def test_skipped_weekday_moves_the_lesson(app, outbox, course_files):
     course_files.course(skip_weekdays=["saturday", "sunday"])
     import_path(course_files.root, "Europe/Amsterdam", at(2026, 11, 1, 0, 0))
     enrolled("weekday@example.org", at(2026, 11, 26, 9, 0))  # Thursday
-    reschedule_course(the_course().id, at(2026, 11, 26, 9, 0))
+    reschedule_course(the_course().id, at(2026, 11, 26, 9, 0), current.settings())
     run_days(at(2026, 11, 26, 9, 0), 6)
     times = [m.date.astimezone(AMS) for m in outbox if m.subject.startswith("Les")]
     # Day 2 is Saturday: moved to Monday 30 November; day 4 (Monday) gets the 12-hour gap
@@ -122,7 +123,7 @@ def test_queued_lesson_is_not_sent_after_unsubscribe(app, outbox):
     subscriber = enrolled("queued@example.org", start)
     from ecourse.engine.planner import plan_due
 
-    plan_due(start)  # lesson 1 is queued, not yet sent
+    plan_due(start, current.settings())  # lesson 1 is queued, not yet sent
     unsubscribe(subscriber, start)
     report = run_pass(start)
     assert report.send.sent == 0
@@ -145,7 +146,7 @@ def test_lesson_added_later_reaches_those_before_it_and_skips_those_past_it(
     course_files.lesson("015-extra", title="Extra les", day=1)
     report = import_path(course_files.root, "Europe/Amsterdam", late_start)
     assert report.created == ["testcursus/015-extra"]
-    reschedule_course(the_course().id, late_start)
+    reschedule_course(the_course().id, late_start, current.settings())
     run_days(late_start, 6)
     assert "Les 2: Extra les" in lessons_sent_to(outbox, "late@example.org")
     assert "Extra les" not in " ".join(lessons_sent_to(outbox, "early@example.org"))
@@ -165,7 +166,7 @@ def test_lesson_appended_after_completion_reopens_the_course(app, outbox, course
     assert db.session.scalar(select(Enrollment.status)) == "completed"
     course_files.lesson("04-les-4", title="Les nummer 4", day=10)
     import_path(course_files.root, "Europe/Amsterdam", start + timedelta(days=7))
-    reschedule_course(the_course().id, start + timedelta(days=7))
+    reschedule_course(the_course().id, start + timedelta(days=7), current.settings())
     run_days(start + timedelta(days=7), 5)
     assert lessons_sent_to(outbox, "done@example.org")[-1] == "Les 4: Les nummer 4"
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Event, Subscriber
+from ecourse.learners import current
 from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
@@ -244,6 +245,7 @@ def test_delivery_ledger_is_unique_per_enrollment_and_lesson(app, learner):
         send_after=now,
         enrollment_id=row.enrollment_id,
         lesson_id=row.lesson_id,
+        settings=current.settings(),
     )
     db.session.commit()
     assert again is False

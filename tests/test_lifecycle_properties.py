@@ -41,7 +41,7 @@ from ecourse.core.statuses import EnrollmentStatus as E
 from ecourse.core.statuses import SubscriberStatus as S
 from ecourse.engine.planner import plan_due
 from ecourse.journey import journal, lifecycle
-from ecourse.learners import hygiene, pacing, privacy
+from ecourse.learners import current, hygiene, pacing, privacy
 from ecourse.learners import signups as service
 from ecourse.web import learner as learners
 from ecourse.worker.passes import run_pass
@@ -178,7 +178,7 @@ class Journeys(RuleBasedStateMachine):
     def a_pass_that_only_plans(self, hours):
         """A pass whose sending is paused (too many errors): lessons wait in the queue."""
         self.now += timedelta(hours=hours, minutes=1)
-        plan_due(self.now)
+        plan_due(self.now, current.settings())
         hygiene.tidy(self.now)
 
     # What must always hold

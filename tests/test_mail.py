@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ecourse import create_app
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Subscriber
+from ecourse.learners import current
 from ecourse.mail.base import create
 from ecourse.mail.message import Message
 from ecourse.worker.passes import run_pass
@@ -131,9 +132,7 @@ def test_relay_down_keeps_mail_queued_until_it_is_back(settings, smtp_server):
         report = run_pass(now)
         assert report.send.retrying == 1 and "cannot reach" in report.send.errors[0]
         # The relay is back: here, a worker restarted with the right address.
-        app.extensions["ecourse.messenger"] = create(
-            "smtp", app.config["ECOURSE"] | smtp_server.settings
-        )
+        current.engine().messenger = create("smtp", app.config["ECOURSE"] | smtp_server.settings)
         run_pass(now + timedelta(minutes=5))
         assert len(smtp_server.wait_for(1)) == 1
         db.session.remove()

@@ -13,7 +13,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Event, Lesson
 from ecourse.engine.planner import plan_due
 from ecourse.journey import journal
-from ecourse.learners import pacing
+from ecourse.learners import current, pacing
 from ecourse.worker.passes import run_pass
 from tests.factories import enrolled, run_until
 
@@ -122,7 +122,7 @@ def test_next_lesson_now_leaves_at_once_and_the_rest_keep_their_distance(app):
 
 def test_next_lesson_now_is_refused_while_one_is_on_its_way(app):
     learner = enrolled("dubbel@example.org", START)
-    plan_due(START)  # lesson 1 is queued, not yet sent
+    plan_due(START, current.settings())  # lesson 1 is queued, not yet sent
     with pytest.raises(pacing.NotPossible, match="al onderweg"):
         pacing.send_next_now(enrollment_of(learner), journal.LEARNER, START)
 

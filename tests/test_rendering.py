@@ -8,6 +8,7 @@ import pytest
 
 from ecourse.core.models import Consent, Subscriber
 from ecourse.engine import emails
+from ecourse.learners import current
 from ecourse.mail import compose
 from tests.factories import the_course
 
@@ -45,7 +46,7 @@ def test_personal_fill_equals_a_direct_render(app, kind, first_name):
         email="r@example.org", first_name=first_name, public_id="p" * 22, status="active"
     )
     sign_up = Consent(public_id="s" * 22, first_name="") if kind == "confirm" else None
-    renderer = emails.Renderer()
+    renderer = emails.Renderer(current.settings())
     renderer.render(
         kind,
         Subscriber(email="o@example.org", first_name="Eerst", public_id="q" * 22),
@@ -55,8 +56,9 @@ def test_personal_fill_equals_a_direct_render(app, kind, first_name):
     )
     values = emails.personal_values(kind, reader, course, lesson, sign_up)
     cached = renderer.fill(kind, course, lesson, values)
-    context = emails.shared_context(kind, course, lesson, first_name) | values
-    direct = compose.render(emails.templates_folder(), kind, context)
+    settings = current.settings()
+    context = emails.shared_context(kind, course, lesson, settings, first_name) | values
+    direct = compose.render(settings.templates, kind, context)
     assert (cached.subject, cached.text) == (direct.subject, direct.text)
     assert Events(cached.html).events == Events(direct.html).events
     if "<script>" in first_name:
@@ -68,7 +70,7 @@ def test_each_distinct_email_is_rendered_once_per_pass(app, monkeypatch):
     calls = []
     real = compose.render
     monkeypatch.setattr(compose, "render", lambda *args: calls.append(args[1]) or real(*args))
-    renderer = emails.Renderer()
+    renderer = emails.Renderer(current.settings())
     for number in range(50):
         reader = Subscriber(
             email=f"r{number}@example.org", first_name=f"N{number}", public_id=f"{number:022d}"

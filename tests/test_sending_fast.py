@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ecourse.engine import ratelimit
 from ecourse.engine.ratelimit import SendRate
+from ecourse.learners import current
 from ecourse.mail.base import create
 from ecourse.worker.passes import run_pass
 from tests.factories import process_environment, sign_up
@@ -87,12 +87,15 @@ def test_send_rate_allows_exactly_the_rate_per_second():
     assert SendRate(0).try_acquire()  # no limit
 
 
-def test_a_process_keeps_one_limiter_per_rate_and_storage(make_app):
-    app = make_app(SEND_RATE=5)
-    first = ratelimit.for_app(app)
-    assert ratelimit.for_app(app) is first
-    app.config["ECOURSE"]["SEND_RATE"] = 7
-    assert ratelimit.for_app(app) is not first  # changed settings, a limiter of their own
+def test_an_app_keeps_one_limiter_for_every_pass(make_app, smtp_server):
+    make_app(**smtp_server.settings, SEND_RATE=5)
+    engine = current.engine()
+    rate = engine.rate
+    assert rate.window is not None and rate.window.per_second == 5
+    sign_up("een@example.org", NOW)
+    run_pass(NOW)
+    run_pass(NOW)
+    assert current.engine() is engine and engine.rate is rate  # passes share its window
 
 
 def test_consecutive_passes_share_one_window(make_app, smtp_server):

@@ -4,7 +4,7 @@ Rounds of one-click unsubscribes (RFC 8058 POSTs to `ecourse serve`) race a pass
 own process (`ecourse tick`) that hands lessons to a slow relay. For every learner whose
 POST came back, no lesson may reach the relay after that moment. On PostgreSQL the last
 check waits for the stop's row lock; on SQLite the stop waits for the handoffs already
-checked (`ecourse.handoffs`). Both are held to the same outcome.
+checked (`ecourse.engine.handoffs`). Both are held to the same outcome.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ import requests
 from ecourse.core import links
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment
-from ecourse.engine import claims, handoffs
+from ecourse.engine import claims
 from ecourse.engine.gate import Gate, Item
 from ecourse.engine.handoffs import HandoffLock
 from ecourse.engine.planner import plan_due
 from ecourse.journey import journal, lifecycle
+from ecourse.learners import current
 from ecourse.worker.passes import run_pass
 from tests.factories import confirm, process_environment, sign_up, the_course
 
@@ -167,10 +168,10 @@ def test_a_check_during_a_stop_in_progress_never_hands_over_after_the_stop_retur
     """
     moment = START
     learner = _confirmed_with_lesson_one_due(0, moment)[0]
-    plan_due(moment)
+    plan_due(moment, current.settings())
     token, (lesson,) = [
         (token, [row for row in rows if row.subscriber_id == learner.id])
-        for token, rows in [claims.claim(moment, 100, timedelta(minutes=5))]
+        for token, rows in [claims.claim(moment, 100, timedelta(minutes=5), current.settings())]
     ][0]
     item = Item(lesson.id, learner.id, "lesson", token, None, lesson.enrollment_id)
     stop_written, times = threading.Event(), {}
@@ -182,13 +183,13 @@ def test_a_check_during_a_stop_in_progress_never_hands_over_after_the_stop_retur
             stop_written.set()
             time.sleep(0.3)  # the check below starts now
             db.session.commit()
-            handoffs.settle()
+            current.engine().settle()
             times["stop returned"] = time.monotonic()
             db.session.remove()
 
     def check_and_hand_over() -> None:
         with app.app_context():
-            gate = Gate(db.engine, handoffs.for_app(app))
+            gate = Gate(db.engine, current.engine().handoffs)
             with gate.hold([item]) as wanted:
                 times["wanted"] = bool(wanted)
                 if wanted:

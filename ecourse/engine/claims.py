@@ -13,17 +13,19 @@ import os
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
 from ecourse.engine import ledger, recorder
+from ecourse.engine.settings import EngineSettings
 from ecourse.mail.base import Outcome
 
 
-def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delivery]]:
+def claim(
+    now: datetime, limit: int, lease: timedelta, settings: EngineSettings
+) -> tuple[str, list[Delivery]]:
     """Take up to `limit` due rows and commit, so others see them as taken.
 
     Returns the claim's token with the rows; only the holder of the token may send them.
@@ -37,7 +39,7 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
         due = and_(Delivery.status == "queued", Delivery.send_after <= now)
         ledger.take(due, limit - len(reclaimed), token, lease_until, counts_as_attempt=True)
     ledger.note_reclaimed(reclaimed, now)
-    _back_off_repeated_takeovers(reclaimed, now)
+    _back_off_repeated_takeovers(reclaimed, now, settings)
     db.session.commit()
     query = (
         select(Delivery)
@@ -53,7 +55,7 @@ def claim(now: datetime, limit: int, lease: timedelta) -> tuple[str, list[Delive
     return token, list(db.session.scalars(query))
 
 
-def _back_off_repeated_takeovers(ids: list[int], now: datetime) -> None:
+def _back_off_repeated_takeovers(ids: list[int], now: datetime, settings: EngineSettings) -> None:
     """From its `ledger.MAX_TAKEOVERS`-th takeover on, a row's takeover counts as a failed attempt.
 
     Such a row may be what stops its worker (a "poison" message). It then waits with the
@@ -72,7 +74,6 @@ def _back_off_repeated_takeovers(ids: list[int], now: datetime) -> None:
     if not suspects:
         return
     detail = f"the worker stopped {ledger.MAX_TAKEOVERS} or more times while handling this message"
-    settings = current_app.config["ECOURSE"]
     for delivery in db.session.scalars(select(Delivery).where(Delivery.id.in_(suspects))):
         delivery.attempts += 1
         outcome = Outcome(ok=False, detail=detail)

@@ -8,16 +8,13 @@ email once per pass and fills in only the personal values per recipient.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
-
-from flask import current_app
 
 from ecourse.content import markup, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
-from ecourse.core.resources import bundled
 from ecourse.engine import policy
+from ecourse.engine.settings import EngineSettings
 from ecourse.journey import lifecycle
 from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
@@ -50,20 +47,20 @@ def facts_of(delivery: Delivery, enrollment: Enrollment | None) -> policy.Facts:
     )
 
 
-def templates_folder() -> Path:
-    configured = current_app.config["ECOURSE"]["EMAIL_TEMPLATES_DIR"]
-    return Path(configured) if configured else bundled("email_templates")
-
-
 def shared_context(
-    kind: str, course: Course, lesson: Lesson | None, first_name: str = "", language: str = "nl"
+    kind: str,
+    course: Course,
+    lesson: Lesson | None,
+    settings: EngineSettings,
+    first_name: str = "",
+    language: str = "nl",
 ) -> dict:
     """Everything in an email that is the same for all its recipients in one language (or,
     when the lesson text has placeholders, for all of them with this `first_name`)."""
     _ = i18n.translations(language).gettext
     context = {"course": course, "sender_name": course.sender_name or course.title}
     if kind in SIGNUP_KINDS:
-        days = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"]
+        days = settings.confirm_max_age_days
         preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
         return context | {"valid_days": days, "preview": preview % {"title": course.title}}
     if kind == "goodbye":
@@ -127,7 +124,8 @@ class Renderer:
     """Renders each distinct email once (template, Markdown, CSS inlining), then per
     recipient only fills in the personal values. Make one per pass, so edits show up."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
         self._templates: dict[tuple, compose.PersonalTemplate] = {}
         self._personal: dict[int | None, bool] = {}
 
@@ -163,9 +161,9 @@ class Renderer:
             empty = dict.fromkeys(values, "")
             present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
             template = compose.render_personal(
-                templates_folder(),
+                self.settings.templates,
                 kind,
-                shared_context(kind, course, lesson, name, language) | empty,
+                shared_context(kind, course, lesson, self.settings, name, language) | empty,
                 present,
                 language,
             )
@@ -188,32 +186,34 @@ def build(
     lesson: Lesson | None,
     message_id: str,
     now: datetime,
-    renderer: Renderer | None = None,
+    renderer: Renderer,
     to: str = "",
     sign_up: Consent | None = None,
 ) -> Message:
     """One email for one subscriber (a confirmation or reminder of the sign-up `sign_up`, a
     lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
-    rendered = (renderer or Renderer()).render(kind, subscriber, course, lesson, sign_up)
-    settings = current_app.config["ECOURSE"]
+    rendered = renderer.render(kind, subscriber, course, lesson, sign_up)
+    settings = renderer.settings
     return Message(
         to=to or subscriber.email,
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        sender=format_sender(course.sender_name, settings["MAIL_FROM"]),
-        reply_to=settings["REPLY_TO"],
+        sender=format_sender(course.sender_name, settings.mail_from),
+        reply_to=settings.reply_to,
         message_id=message_id,
         date=now,
-        headers=_unsubscribe_headers(subscriber, course) if kind == "lesson" else (),
+        headers=_unsubscribe_headers(subscriber, course, settings) if kind == "lesson" else (),
     )
 
 
-def _unsubscribe_headers(subscriber: Subscriber, course: Course) -> tuple[tuple[str, str], ...]:
+def _unsubscribe_headers(
+    subscriber: Subscriber, course: Course, settings: EngineSettings
+) -> tuple[tuple[str, str], ...]:
     """RFC 2369 and RFC 8058: one-click unsubscribe by POST (it stops this course), plus a
     mailto when configured."""
     targets = [f"<{links.one_click_unsubscribe_url(subscriber, course)}>"]
-    mailto = current_app.config["ECOURSE"]["UNSUBSCRIBE_MAILTO"]
+    mailto = settings.unsubscribe_mailto
     if mailto:
         targets.append(f"<mailto:{mailto}?subject=unsubscribe>")
     return (

@@ -23,29 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, current_app
-
 TURNSTILE = "handoffs.turnstile.lock"
 HANDOFFS = "handoffs.lock"
-EXTENSION = "ecourse.handoffs"
-
-
-def init_app(app: Flask) -> None:
-    settings = app.config["ECOURSE"]
-    sqlite = settings["DATABASE_URL"].startswith("sqlite")
-    app.extensions[EXTENSION] = HandoffLock(Path(settings["DATA_DIR"])) if sqlite else None
-
-
-def for_app(app: Flask) -> HandoffLock | None:
-    return app.extensions.get(EXTENSION)
-
-
-def settle() -> None:
-    """After committing a stop, pause or unsubscribe: return only once no handoff checked
-    before it is still on its way (SQLite; on PostgreSQL the commit already waited)."""
-    lock = for_app(current_app)
-    if lock is not None:
-        lock.settle()
 
 
 class HandoffLock:

@@ -51,9 +51,9 @@ def paused_until(now: datetime) -> tuple[datetime, str] | None:
     return state.paused_until, state.pause_reason
 
 
-def pause(now: datetime, minutes: float, reason: str) -> datetime:
+def pause(now: datetime, length: timedelta, reason: str) -> datetime:
     state = _state()
-    state.paused_until = now + timedelta(minutes=minutes)
+    state.paused_until = now + length
     state.pause_reason = reason
     db.session.commit()
     log.critical("sending paused until %s: %s", state.paused_until.isoformat(), reason)

@@ -13,12 +13,12 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
+from ecourse.engine.settings import EngineSettings
 from ecourse.mail.message import domain_of
 
 RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
@@ -27,11 +27,10 @@ RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its leas
 MAX_TAKEOVERS = 5
 
 
-def message_id_for(key: str) -> str:
+def message_id_for(key: str, settings: EngineSettings) -> str:
     """A Message-ID derived from the row's key: stable across retries, revealing no ids."""
-    secret = current_app.secret_key.encode()
-    digest = hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"<{digest}@{domain_of(current_app.config['ECOURSE']['MAIL_FROM'])}>"
+    digest = hmac.new(settings.message_id_secret, key.encode(), hashlib.sha256).hexdigest()
+    return f"<{digest[:32]}@{domain_of(settings.mail_from)}>"
 
 
 def queue(
@@ -47,6 +46,7 @@ def queue(
     lesson_id: int | None = None,
     round: int = 1,
     recipient: str = "",
+    settings: EngineSettings,
 ) -> bool:
     """Insert a queued delivery unless one with this key is live; say whether it queued one.
 
@@ -64,7 +64,7 @@ def queue(
         status="queued",
         send_after=send_after,
         created_at=now,
-        message_id=message_id_for(key),
+        message_id=message_id_for(key, settings),
         attempts=0,
         last_error="",
         recipient=recipient,
@@ -74,7 +74,7 @@ def queue(
     return db.session.execute(statement).first() is not None
 
 
-def queue_many(rows: list[dict], now: datetime) -> None:
+def queue_many(rows: list[dict], now: datetime, settings: EngineSettings) -> None:
     """Queue many deliveries in one statement (same rules as `queue`)."""
     if not rows:
         return
@@ -84,7 +84,7 @@ def queue_many(rows: list[dict], now: datetime) -> None:
             "status": "queued",
             "send_after": now,
             "created_at": now,
-            "message_id": message_id_for(row["key"]),
+            "message_id": message_id_for(row["key"], settings),
             "attempts": 0,
             "last_error": "",
         }

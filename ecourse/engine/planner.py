@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from ecourse.content import values
@@ -24,6 +23,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson
 from ecourse.core.statuses import IN_FLIGHT, LIVE_ENROLLMENT, DeliveryKind, EnrollmentStatus
 from ecourse.engine import drip, ledger
+from ecourse.engine.settings import EngineSettings
 from ecourse.journey import journal, lifecycle
 
 
@@ -49,14 +49,19 @@ def _rhythm(
     )
 
 
-def rhythm_for(enrollment: Enrollment) -> drip.Rhythm:
+def rhythm_for(enrollment: Enrollment, settings: EngineSettings) -> drip.Rhythm:
     """The course's skipped weekdays, with the learner's own time zone, send time and pace
     where they chose one (the course's otherwise)."""
     course, subscriber = enrollment.course, enrollment.subscriber
-    zone = subscriber.timezone or course.timezone
     send_time = subscriber.send_time or course.send_time
-    gap = current_app.config["ECOURSE"]["MIN_GAP_HOURS"]
-    return _rhythm(zone, send_time, course.skip_weekdays, gap, enrollment.extra_days or 0)
+    gap = settings.min_gap.total_seconds() / 3600
+    extra = enrollment.extra_days or 0
+    return _rhythm(zone_of(enrollment), send_time, course.skip_weekdays, gap, extra)
+
+
+def zone_of(enrollment: Enrollment) -> str:
+    """The learner's own time zone, or the course's."""
+    return enrollment.subscriber.timezone or enrollment.course.timezone
 
 
 def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:
@@ -85,7 +90,10 @@ def lesson_statuses(enrollment_id: int) -> dict[int, str]:
 
 
 def reschedule(
-    enrollment: Enrollment, now: datetime, statuses: dict[int, str] | None = None
+    enrollment: Enrollment,
+    now: datetime,
+    settings: EngineSettings,
+    statuses: dict[int, str] | None = None,
 ) -> Lesson | None:
     """Set `next_due_at` from the rules; return the next lesson, if any.
 
@@ -112,7 +120,7 @@ def reschedule(
         lesson,
         enrollment.started_at,
         enrollment.last_sent_at,
-        rhythm_for(enrollment),
+        rhythm_for(enrollment, settings),
         previous_day=reached[0] if reached else None,
     )
     return lesson
@@ -123,11 +131,11 @@ def shift_past_pause(enrollment: Enrollment, at: datetime) -> None:
     goes on where they were. (The status is `lifecycle`'s to change.)"""
     paused = at - (enrollment.paused_at or at)
     enrollment.started_at = drip.shift_local(
-        enrollment.started_at, paused, rhythm_for(enrollment).tz
+        enrollment.started_at, paused, ZoneInfo(zone_of(enrollment))
     )
 
 
-def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
+def plan_due(now: datetime, settings: EngineSettings, batch_size: int = 500) -> PlanReport:
     """Queue the next lesson of every enrollment that is due, at most one each.
 
     Safe with several planners and senders at once: PostgreSQL gives each planner other rows
@@ -146,21 +154,25 @@ def plan_due(now: datetime, batch_size: int = 500) -> PlanReport:
         rows = [
             row
             for enrollment in due
-            if (row := _plan_one(enrollment, now, statuses[enrollment.id], report))
+            if (row := _plan_one(enrollment, now, settings, statuses[enrollment.id], report))
         ]
-        ledger.queue_many(rows, now)
+        ledger.queue_many(rows, now, settings)
         db.session.commit()
         if len(due) < batch_size:
             return report
 
 
 def _plan_one(
-    enrollment: Enrollment, now: datetime, statuses: dict[int, str], report: PlanReport
+    enrollment: Enrollment,
+    now: datetime,
+    settings: EngineSettings,
+    statuses: dict[int, str],
+    report: PlanReport,
 ) -> dict | None:
     if enrollment.status == EnrollmentStatus.PAUSED:  # only a pause whose end has come is due
         _pause_ended(enrollment)
         report.resumed += 1
-    lesson = reschedule(enrollment, now, statuses)
+    lesson = reschedule(enrollment, now, settings, statuses)
     if lesson is None:
         report.completed += enrollment.status == EnrollmentStatus.COMPLETED
         return None
@@ -192,7 +204,7 @@ def lesson_key(enrollment: Enrollment, lesson_id: int) -> str:
     return keys.lesson(enrollment.id, lesson_id, enrollment.round)
 
 
-def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
+def advance(enrollment_ids: list[int], now: datetime, sent: bool, settings: EngineSettings) -> None:
     """After lessons were sent (or given up), plan each enrollment's next one, in bulk.
 
     The enrollments are read afresh under a lock, so a planner or an unsubscribe elsewhere
@@ -206,10 +218,12 @@ def advance(enrollment_ids: list[int], now: datetime, sent: bool) -> None:
     for enrollment in enrollments:
         if sent:
             enrollment.last_sent_at = now
-        reschedule(enrollment, now, statuses[enrollment.id])
+        reschedule(enrollment, now, settings, statuses[enrollment.id])
 
 
-def reschedule_course(course_id: int, now: datetime, commit: bool = True) -> int:
+def reschedule_course(
+    course_id: int, now: datetime, settings: EngineSettings, commit: bool = True
+) -> int:
     """Recompute every live enrollment of a course after its lessons changed (in the
     caller's transaction when `commit` is false, so lessons and plans change together)."""
     enrollments = lifecycle.locked(
@@ -220,7 +234,7 @@ def reschedule_course(course_id: int, now: datetime, commit: bool = True) -> int
     )
     statuses = statuses_for(enrollment.id for enrollment in enrollments)
     for enrollment in enrollments:
-        reschedule(enrollment, now, statuses[enrollment.id])
+        reschedule(enrollment, now, settings, statuses[enrollment.id])
     if commit:
         db.session.commit()
     return len(enrollments)

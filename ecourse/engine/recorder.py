@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import insert, update
 
@@ -17,6 +16,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
 from ecourse.engine import planner
 from ecourse.engine.gate import Item
+from ecourse.engine.settings import EngineSettings
 from ecourse.journey import lifecycle
 from ecourse.mail.base import Outcome
 
@@ -32,15 +32,16 @@ class SendReport:
     pause_reason: str = ""
 
 
-def retry_delay(attempts: int, settings: dict[str, Any]) -> timedelta:
+def retry_delay(attempts: int, settings: EngineSettings) -> timedelta:
     """Exponential backoff: the first wait, doubling with each attempt, up to the cap."""
-    first = timedelta(minutes=settings["RETRY_FIRST_MINUTES"])
-    cap = timedelta(hours=settings["RETRY_MAX_HOURS"])
-    return min(first * 2 ** max(attempts - 1, 0), cap)
+    return min(settings.retry_first * 2 ** max(attempts - 1, 0), settings.retry_max)
 
 
 def record_many(
-    results: list[tuple[Delivery, Item, Outcome]], now: datetime, report: SendReport, settings
+    results: list[tuple[Delivery, Item, Outcome]],
+    now: datetime,
+    report: SendReport,
+    settings: EngineSettings,
 ) -> None:
     """Record a group of outcomes: the sent ones in bulk (nearly all of them), others one by one.
 
@@ -52,28 +53,32 @@ def record_many(
     _forget_goodbye_trail([item.delivery_id for _, item in sent if item.kind == "goodbye"])
     for delivery, _ in sent:
         db.session.expire(delivery)  # the session's copies predate the bulk update
-    planner.advance(
-        [item.enrollment_id for _, item in sent if item.kind == "lesson"], now, sent=True
-    )
+    lessons = [item.enrollment_id for _, item in sent if item.kind == "lesson"]
+    planner.advance(lessons, now, sent=True, settings=settings)
     for delivery, _, outcome in results:
         if not outcome.ok:
             record(delivery, outcome, now, report, settings)
 
 
 def record(
-    delivery: Delivery, outcome: Outcome, now: datetime, report: SendReport, settings
+    delivery: Delivery,
+    outcome: Outcome,
+    now: datetime,
+    report: SendReport,
+    settings: EngineSettings,
 ) -> None:
     delivery.lease_until = None
     if outcome.ok:
         _mark_sent([delivery.id], now, report)
         db.session.expire(delivery)
         if delivery.kind == "lesson":
-            planner.advance([delivery.enrollment_id], now, sent=True)
+            planner.advance([delivery.enrollment_id], now, sent=True, settings=settings)
     elif outcome.permanent:
-        _failed(delivery, outcome, now, report)
-    elif now - delivery.created_at >= timedelta(days=settings["GIVE_UP_DAYS"]):
+        _failed(delivery, outcome, now, report, settings)
+    elif now - delivery.created_at >= settings.give_up_after:
         detail = f"gave up after {delivery.attempts} attempt(s): {outcome.detail}"
-        _failed(delivery, Outcome(ok=False, permanent=True, detail=detail), now, report)
+        given_up = Outcome(ok=False, permanent=True, detail=detail)
+        _failed(delivery, given_up, now, report, settings)
     else:
         delivery.status, delivery.last_error = "queued", outcome.detail
         delivery.send_after = now + retry_delay(delivery.attempts, settings)
@@ -103,7 +108,13 @@ def _mark_sent(ids: list[int], now: datetime, report: SendReport) -> None:
     report.sent += len(ids)
 
 
-def _failed(delivery: Delivery, outcome: Outcome, now: datetime, report: SendReport) -> None:
+def _failed(
+    delivery: Delivery,
+    outcome: Outcome,
+    now: datetime,
+    report: SendReport,
+    settings: EngineSettings,
+) -> None:
     delivery.status, delivery.last_error = "failed", outcome.detail
     report.failed += 1
     report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
@@ -114,7 +125,9 @@ def _failed(delivery: Delivery, outcome: Outcome, now: datetime, report: SendRep
     elif outcome.bounced:
         lifecycle.bounce(delivery.subscriber, outcome.detail, now)
     elif delivery.kind == "lesson":
-        planner.advance([delivery.enrollment_id], now, sent=False)  # given up: the course goes on
+        planner.advance(
+            [delivery.enrollment_id], now, sent=False, settings=settings
+        )  # given up: the course goes on
 
 
 def _forget_goodbye_trail(ids: list[int]) -> None:
@@ -128,7 +141,9 @@ def _forget_goodbye_trail(ids: list[int]) -> None:
     db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(last_error=""))
 
 
-def withhold(delivery: Delivery, reason: str, now: datetime, report) -> None:
+def withhold(
+    delivery: Delivery, reason: str, now: datetime, report, settings: EngineSettings
+) -> None:
     """Do not send after all (unsubscribed meanwhile, lesson unpublished, …)."""
     delivery.status, delivery.last_error, delivery.lease_until = "cancelled", reason, None
     delivery.attempts = max(delivery.attempts - 1, 0)  # claimed, never handed over
@@ -136,7 +151,7 @@ def withhold(delivery: Delivery, reason: str, now: datetime, report) -> None:
     if delivery.kind == "lesson":
         # Whatever the reason, the enrollment must not wait for this row any more: plan its
         # next step (nothing, when it is stopped).
-        planner.advance([delivery.enrollment_id], now, sent=False)
+        planner.advance([delivery.enrollment_id], now, sent=False, settings=settings)
 
 
 def release(delivery: Delivery) -> None:

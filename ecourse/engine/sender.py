@@ -14,15 +14,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Course, Delivery, Enrollment
-from ecourse.engine import claims, emails, handoffs, health, ratelimit, recorder
+from ecourse.engine import claims, emails, health, recorder
+from ecourse.engine.context import Engine
 from ecourse.engine.gate import Gate, Item
 from ecourse.engine.ratelimit import SendRate
 from ecourse.engine.recorder import SendReport
+from ecourse.engine.settings import EngineSettings
 from ecourse.mail.base import Messenger, Outcome
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Pass:
 
     now: datetime
     started: float
+    settings: EngineSettings
     messenger: Messenger
     pool: ThreadPoolExecutor
     renderer: emails.Renderer
@@ -51,9 +53,9 @@ class Pass:
         return timedelta(seconds=time.monotonic() - self.started)
 
 
-def send_queued(now: datetime, messenger: Messenger) -> SendReport:
+def send_queued(now: datetime, engine: Engine) -> SendReport:
     """Send every claimable delivery, unless sending is paused."""
-    settings = current_app.config["ECOURSE"]
+    settings, messenger = engine.settings, engine.messenger
     report = SendReport()
     paused = health.paused_until(now)
     if paused:
@@ -63,30 +65,31 @@ def send_queued(now: datetime, messenger: Messenger) -> SendReport:
         run = Pass(
             now,
             time.monotonic(),
+            settings,
             messenger,
             pool,
-            emails.Renderer(),
-            Gate(db.engine, handoffs.for_app(current_app)),
-            ratelimit.for_app(current_app),  # one window for every pass of this process
-            health.Streak(settings["PAUSE_AFTER_ERRORS"]),
+            emails.Renderer(settings),
+            Gate(db.engine, engine.handoffs),
+            engine.rate,  # one window for every pass of this process
+            health.Streak(settings.pause_after_errors),
             report,
         )
         try:
-            _pipeline(run, settings)
+            _pipeline(run)
         finally:
             messenger.close()
             run.gate.close()
     if run.streak.tripped:
         reason = f"{run.streak.count} failures in a row; last: {run.streak.last_error}"
-        report.paused_until = health.pause(now, settings["PAUSE_MINUTES"], reason)
+        report.paused_until = health.pause(now, settings.pause_for, reason)
         report.pause_reason = reason
     return report
 
 
-def _pipeline(run: Pass, settings) -> None:
+def _pipeline(run: Pass) -> None:
     """Keep the connections busy: claim and prepare the next batch while one is in flight,
     and record outcomes in groups as they come back."""
-    lease = timedelta(seconds=settings["LEASE_SECONDS"])
+    batch_size = run.settings.batch_size
     pending: dict[Future, list] = {}
     finished: list[tuple[list, list]] = []
     exhausted, last_commit = False, time.monotonic()
@@ -94,10 +97,11 @@ def _pipeline(run: Pass, settings) -> None:
         if (
             not exhausted
             and not run.streak.tripped
-            and len(pending) * run.messenger.batch_size < settings["BATCH_SIZE"]
+            and len(pending) * run.messenger.batch_size < batch_size
         ):
             # The lease counts from the moment of the claim, however long the pass has run.
-            token, batch = claims.claim(run.now, settings["BATCH_SIZE"], lease + run.elapsed)
+            lease = run.settings.lease + run.elapsed
+            token, batch = claims.claim(run.now, batch_size, lease, run.settings)
             exhausted = not batch
             pending |= _submit(token, batch, run)
         if not pending:
@@ -135,7 +139,7 @@ def _prepare(token: str, delivery: Delivery, run: Pass) -> tuple[Delivery, Item]
     )
     reason = emails.skip_reason(delivery, enrollment)
     if reason:
-        recorder.withhold(delivery, reason, run.now, run.report)
+        recorder.withhold(delivery, reason, run.now, run.report, run.settings)
         return None
     try:
         message = emails.build(
@@ -156,7 +160,7 @@ def _prepare(token: str, delivery: Delivery, run: Pass) -> tuple[Delivery, Item]
             Outcome(ok=False, detail=f"render failed: {error}"),
             run.now,
             run.report,
-            current_app.config["ECOURSE"],
+            run.settings,
         )
         return None
     item = Item(
@@ -220,7 +224,7 @@ def _record(finished: list[tuple[list, list]], run: Pass) -> None:
                 _not_sent_after_all(delivery, item.claim_token, run)
             else:
                 attempted.append((delivery, item, outcome))
-    recorder.record_many(attempted, run.now, run.report, current_app.config["ECOURSE"])
+    recorder.record_many(attempted, run.now, run.report, run.settings)
 
 
 def _not_sent_after_all(delivery: Delivery, token: str, run: Pass) -> None:
@@ -234,7 +238,7 @@ def _not_sent_after_all(delivery: Delivery, token: str, run: Pass) -> None:
         enrollment = db.session.get(Enrollment, delivery.enrollment_id)
         db.session.refresh(enrollment)
     reason = emails.skip_reason(delivery, enrollment) or "not wanted"
-    recorder.withhold(delivery, f"{reason} meanwhile", run.now, run.report)
+    recorder.withhold(delivery, f"{reason} meanwhile", run.now, run.report, run.settings)
 
 
 def _course_of(delivery: Delivery) -> Course:

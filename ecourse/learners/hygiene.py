@@ -23,7 +23,7 @@ from ecourse.core.models import Consent, Subscriber
 from ecourse.core.statuses import DeliveryKind, EnrollmentStatus, SubscriberStatus
 from ecourse.engine import ledger, policy
 from ecourse.journey import journal
-from ecourse.learners import privacy
+from ecourse.learners import current, privacy
 
 BATCH_SIZE = 500
 SYSTEM = journal.SYSTEM
@@ -99,6 +99,7 @@ def queue_reminder(sign_up: Consent, now: datetime) -> bool:
         enrollment_id=sign_up.enrollment_id,
         now=now,
         send_after=now,
+        settings=current.settings(),
     )
 
 

@@ -15,6 +15,7 @@ from ecourse.content import catalog, changes
 from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Course, Lesson, LessonChange
 from ecourse.engine import planner
+from ecourse.learners import current
 from ecourse.learners.reach import LESSON_FIELDS, LessonDraft, Reach, preview
 
 RULES = {"skip": "overslaan", "send": "alsnog sturen"}
@@ -42,7 +43,7 @@ def save(course: Course, changes: list[Change], admin_email: str, now: datetime)
     take_write_lock()
     saved = [_apply(course, change, admin_email, now) for change in changes]
     course.updated_at = now
-    count = planner.reschedule_course(course.id, now)  # commits
+    count = planner.reschedule_course(course.id, now, current.settings())  # commits
     return Saved(saved[0][0], saved[0][1], count)
 
 
@@ -128,7 +129,7 @@ def import_files(
         return report, imported
     try:  # the lessons, their records and the learners' plans change together, or not at all
         for course_id in report.courses_changed:
-            planner.reschedule_course(course_id, now, commit=False)
+            planner.reschedule_course(course_id, now, current.settings(), commit=False)
         db.session.commit()
     except Exception:
         db.session.rollback()

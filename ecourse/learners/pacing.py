@@ -30,7 +30,7 @@ from ecourse.core.statuses import (
 from ecourse.engine import drip, ledger, planner
 from ecourse.journey import journal, lifecycle
 from ecourse.journey.lifecycle import fresh
-from ecourse.learners import timeline
+from ecourse.learners import current, timeline
 
 MAX_EXTRA_DAYS = 14
 
@@ -64,7 +64,7 @@ def resume(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson |
     )
     detail = f"hervat; volgende les: {lesson.title}" if lesson else "hervat"
     lifecycle.resume(enrollment, by, now, detail)
-    planner.reschedule(enrollment, now)
+    planner.reschedule(enrollment, now, current.settings())
     return lesson
 
 
@@ -75,7 +75,7 @@ def set_pace(enrollment: Enrollment, extra_days: int, by: journal.Actor, now: da
     enrollment = fresh(enrollment)
     _refuse_if_stopped(enrollment)
     enrollment.extra_days = extra_days
-    planner.reschedule(enrollment, now)
+    planner.reschedule(enrollment, now, current.settings())
     detail = f"{extra_days} extra dag(en) tussen de lessen" if extra_days else "gewoon tempo"
     journal.record(enrollment.subscriber, "pace", detail, by, now)
 
@@ -103,8 +103,9 @@ def send_next_now(enrollment: Enrollment, by: journal.Actor, now: datetime) -> L
         round=enrollment.round,
         now=now,
         send_after=now,
+        settings=current.settings(),
     )
-    tz = planner.rhythm_for(enrollment).tz
+    tz = planner.rhythm_for(enrollment, current.settings()).tz
     enrollment.started_at = drip.shift_local(now, -timedelta(days=lesson.day), tz)
     enrollment.next_due_at = None  # in flight until the sender records it
     journal.record(enrollment.subscriber, "send_now", f"{lesson.title} nu gevraagd", by, now)
@@ -123,11 +124,11 @@ def move_to(enrollment: Enrollment, target: Lesson, by: journal.Actor, now: date
     for lesson in enrollment.course.published_lessons:
         if lesson.order_key < target.order_key:
             _skip(enrollment, lesson, why, now)
-    rhythm = planner.rhythm_for(enrollment)
+    rhythm = planner.rhythm_for(enrollment, current.settings())
     slot = drip.first_slot_at_or_after(now, rhythm)
     enrollment.started_at = drip.shift_local(slot, -timedelta(days=target.day), rhythm.tz)
     enrollment.last_sent_at = None
-    planner.reschedule(enrollment, now)
+    planner.reschedule(enrollment, now, current.settings())
 
 
 def restart(enrollment: Enrollment, by: journal.Actor, now: datetime) -> None:
@@ -151,7 +152,7 @@ def set_rhythm(
     enrollments = [fresh(each) for each in subscriber.enrollments]
     subscriber.send_time, subscriber.timezone = parsed.strftime("%H:%M"), zone
     for enrollment in enrollments:
-        planner.reschedule(enrollment, now)
+        planner.reschedule(enrollment, now, current.settings())
     journal.record(subscriber, "rhythm", f"lessen om {subscriber.send_time} ({zone})", by, now)
 
 
@@ -175,7 +176,7 @@ def _skip(enrollment: Enrollment, lesson: Lesson, reason: str, now: datetime) ->
             status=DeliveryStatus.SKIPPED,
             send_after=now,
             created_at=now,
-            message_id=ledger.message_id_for(key),
+            message_id=ledger.message_id_for(key, current.settings()),
             last_error=reason,
         )
     )
@@ -213,7 +214,7 @@ def upcoming(enrollment: Enrollment, now: datetime) -> list[timeline.Entry]:
 
 def _after_pause(enrollment: Enrollment) -> list[timeline.Entry]:
     until = enrollment.paused_until
-    rhythm = planner.rhythm_for(enrollment)
+    rhythm = planner.rhythm_for(enrollment, current.settings())
     shifted = drip.shift_local(
         enrollment.started_at, until - (enrollment.paused_at or until), rhythm.tz
     )

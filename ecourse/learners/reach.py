@@ -19,7 +19,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Enrollment, Lesson
 from ecourse.engine import drip
 from ecourse.engine.planner import rhythm_for, statuses_for
-from ecourse.learners import timeline
+from ecourse.learners import current, timeline
 
 LESSON_FIELDS = (
     "slug",
@@ -147,7 +147,7 @@ def _place(reach: Reach, enrollment, lessons, proposed, statuses: dict, now: dat
         started_at=enrollment.started_at,
         last_sent_at=enrollment.last_sent_at,
         next_due_at=None,  # saving recomputes it from the rules, as here
-        rhythm=rhythm_for(enrollment),
+        rhythm=rhythm_for(enrollment, current.settings()),
     )
     entry = next(e for e in timeline.project(lessons, handled, plan, now) if e.lesson is proposed)
     reach.paused += paused

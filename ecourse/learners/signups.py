@@ -20,6 +20,7 @@ from ecourse.core.models import Consent, Course, Delivery, Enrollment, Subscribe
 from ecourse.core.statuses import DeliveryKind, DeliveryStatus, EnrollmentStatus, SubscriberStatus
 from ecourse.engine import drip, ledger, policy
 from ecourse.journey import lifecycle
+from ecourse.learners import current
 
 
 class InvalidAddress(ValueError):
@@ -223,6 +224,7 @@ def queue_confirmation(sign_up: Consent, now: datetime) -> bool:
         enrollment_id=enrollment.id,
         now=now,
         send_after=now,
+        settings=current.settings(),
     )
 
 
@@ -291,5 +293,7 @@ def _resume_where_left(enrollment: Enrollment, now: datetime) -> None:
     )
     lesson = drip.next_lesson(enrollment.course.lessons, set(lesson_statuses(enrollment.id)))
     back = timedelta(days=lesson.day if lesson else 0)
-    enrollment.started_at = drip.shift_local(now, -back, rhythm_for(enrollment).tz)
+    enrollment.started_at = drip.shift_local(
+        now, -back, rhythm_for(enrollment, current.settings()).tz
+    )
     enrollment.last_sent_at = None

@@ -17,6 +17,7 @@ from ecourse.core.models import Delivery, Enrollment, Lesson
 from ecourse.core.statuses import EnrollmentStatus
 from ecourse.engine import drip
 from ecourse.engine.planner import rhythm_for
+from ecourse.learners import current
 
 ENDED = (EnrollmentStatus.STOPPED, EnrollmentStatus.BOUNCED, EnrollmentStatus.ERASED)
 
@@ -129,7 +130,7 @@ def plan_for(enrollment: Enrollment) -> Plan:
         started_at=enrollment.started_at,
         last_sent_at=enrollment.last_sent_at,
         next_due_at=enrollment.next_due_at,
-        rhythm=rhythm_for(enrollment),
+        rhythm=rhythm_for(enrollment, current.settings()),
         paused_until=enrollment.paused_until,
     )
 

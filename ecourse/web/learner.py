@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from ecourse.core.db import db
 from ecourse.core.models import Course, Delivery, Enrollment, Lesson, Progress, Subscriber
 from ecourse.core.statuses import DeliveryKind, DeliveryStatus
-from ecourse.engine import handoffs
 from ecourse.journey import journal, lifecycle
+from ecourse.learners import current
 
 
 def subscriber_by_public_id(public_id: str | None) -> Subscriber | None:
@@ -39,7 +39,7 @@ def unsubscribe(subscriber: Subscriber, now: datetime) -> bool:
         subscriber, "unsubscribed by the subscriber", journal.LEARNER, now
     )
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()
     return changed
 
 
@@ -51,7 +51,7 @@ def stop_course(subscriber: Subscriber, course: Course | None, now: datetime) ->
         if course is None or enrollment.course_id == course.id:
             changed |= lifecycle.stop(enrollment, journal.LEARNER, now)
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()
     return changed
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ecourse import mail
 from ecourse.engine import planner, recorder, sender
-from ecourse.learners import hygiene
+from ecourse.learners import current, hygiene
 
 
 @dataclass
@@ -37,7 +36,7 @@ class PassReport:
 
 
 def run_pass(now: datetime) -> PassReport:
-    plan = planner.plan_due(now)
+    plan = planner.plan_due(now, current.settings())
     tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
-    sent = sender.send_queued(now, mail.messenger())
+    sent = sender.send_queued(now, current.engine())
     return PassReport(now=now, plan=plan, send=sent, signups=tidied)

@@ -14,9 +14,9 @@ from ecourse.core import keys
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson, Subscriber
 from ecourse.core.statuses import DeliveryKind
-from ecourse.engine import handoffs, ledger, policy
+from ecourse.engine import ledger, policy
 from ecourse.journey import journal, lifecycle
-from ecourse.learners import pacing, privacy
+from ecourse.learners import current, pacing, privacy
 
 
 class ActionRefused(ValueError):
@@ -34,7 +34,7 @@ def _by(admin: str) -> journal.Actor:
 def pause(enrollment: Enrollment, admin: str, now: datetime) -> None:
     _refused_as_action(pacing.pause, enrollment, None, _by(admin), now)
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()
 
 
 def resume(enrollment: Enrollment, admin: str, now: datetime) -> None:
@@ -72,6 +72,7 @@ def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) ->
         round=enrollment.round,
         now=now,
         send_after=now,
+        settings=current.settings(),
     )
     _record(subscriber, "resend", f"{lesson.title} opnieuw in de wachtrij", admin, now)
     db.session.commit()
@@ -87,7 +88,7 @@ def unsubscribe(subscriber: Subscriber, admin: str, now: datetime) -> None:
     if not lifecycle.unsubscribe(subscriber, "unsubscribed by an admin", _by(admin), now):
         raise ActionRefused("Deze deelnemer is al afgemeld.")
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()
 
 
 def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
@@ -97,4 +98,4 @@ def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
     privacy.erase(subscriber, "erased on request", now)
     _record(subscriber, "erase", "persoonsgegevens gewist", admin, now)
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()

@@ -11,10 +11,10 @@ from dataclasses import replace
 from flask import abort, render_template
 from flask_login import current_user
 
-from ecourse import mail
 from ecourse.core.clock import utcnow
 from ecourse.core.models import Subscriber
 from ecourse.engine import emails, ledger
+from ecourse.learners import current
 from ecourse.web.admin.forms import LessonForm
 from ecourse.web.admin.lessons import course_or_404, draft_from_form
 from ecourse.web.admin.routes import bp
@@ -82,8 +82,10 @@ def email_preview(slug: str, lesson_slug: str | None):
 def _build(course, draft):
     reader = _sample_reader()
     now = utcnow()
-    message_id = ledger.message_id_for(f"test:{current_user.id}:{now.timestamp()}")
-    return emails.build("lesson", reader, course, draft, message_id, now)
+    key = f"test:{current_user.id}:{now.timestamp()}"
+    message_id = ledger.message_id_for(key, current.settings())
+    renderer = emails.Renderer(current.settings())
+    return emails.build("lesson", reader, course, draft, message_id, now, renderer)
 
 
 @bp.post("/cursussen/<slug>/test", defaults={"lesson_slug": None})
@@ -96,6 +98,6 @@ def send_test(slug: str, lesson_slug: str | None):
         return _framed(render_template("admin/preview_problems.html", form=form), 400)
     message = _build(course, draft)
     message = replace(message, subject=f"[Test] {message.subject}")
-    outcome = mail.messenger().send([message])[0]
+    outcome = current.engine().messenger.send([message])[0]
     page = render_template("admin/test_sent.html", outcome=outcome, to=current_user.email)
     return _framed(page, 200 if outcome.ok else 502)

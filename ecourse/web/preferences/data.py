@@ -12,9 +12,9 @@ from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Event, Lesson, Progress, Subscriber
 from ecourse.core.statuses import DeliveryKind
-from ecourse.engine import handoffs, ledger
+from ecourse.engine import ledger
 from ecourse.journey import journal
-from ecourse.learners import privacy
+from ecourse.learners import current, privacy
 from ecourse.web.learner import current_learner
 from ecourse.web.preferences import forms
 from ecourse.web.preferences.routes import bp, first_error
@@ -164,6 +164,7 @@ def erase_on_request(subscriber: Subscriber, now) -> None:
         now=now,
         send_after=now,
         recipient=address,
+        settings=current.settings(),
     )
     db.session.commit()
-    handoffs.settle()
+    current.engine().settle()

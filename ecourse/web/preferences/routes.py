@@ -17,9 +17,8 @@ from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment
-from ecourse.engine import handoffs
 from ecourse.journey import journal
-from ecourse.learners import pacing
+from ecourse.learners import current, pacing
 from ecourse.web import learner as learners
 from ecourse.web import locale as i18n
 from ecourse.web.preferences import forms
@@ -197,7 +196,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
         db.session.rollback()
         return _page(subscriber, proposal=proposal)
     db.session.commit()
-    handoffs.settle()  # a pause holds from the moment it is saved
+    current.engine().settle()  # a pause holds from the moment it is saved
     wake()  # "next lesson now" should leave within seconds
     flash(_("Opgeslagen: %(change)s.", change=str(TITLES[change]).lower()), "done")
     return redirect(url_for("preferences.page") + "#je-lessen")
