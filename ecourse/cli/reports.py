@@ -28,7 +28,7 @@ def print_timeline(email: str, echo: Callable[[str], None]) -> bool:
         echo("  not enrolled in any course (the sign-up is not confirmed)")
     now = utcnow()
     for enrollment in subscriber.enrollments:
-        zone = subscriber.timezone or enrollment.course.timezone
+        zone = enrollment.zone
         started = format_local(enrollment.started_at, zone, with_time=True, with_year=True)
         echo(f"course {enrollment.course.slug}: {enrollment.status}, started {started} ({zone})")
         for entry in timeline.for_enrollment(enrollment, now):

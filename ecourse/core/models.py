@@ -28,6 +28,11 @@ from ecourse.core.statuses import (
 )
 
 
+def zone_for(subscriber: Subscriber, course: Course) -> str:
+    """The one rule for a learner's local times: their own time zone, or the course's."""
+    return subscriber.timezone or course.timezone
+
+
 def new_public_id() -> str:
     """An unguessable identifier for links and cookies; sequential ids never leave the server."""
     return secrets.token_urlsafe(16)
@@ -185,6 +190,10 @@ class Enrollment(db.Model):
     course: Mapped[Course] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def zone(self) -> str:
+        return zone_for(self.subscriber, self.course)
 
 
 class Delivery(db.Model):

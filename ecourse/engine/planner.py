@@ -61,7 +61,7 @@ def rhythm_for(enrollment: Enrollment, settings: EngineSettings) -> drip.Rhythm:
 
 def zone_of(enrollment: Enrollment) -> str:
     """The learner's own time zone, or the course's."""
-    return enrollment.subscriber.timezone or enrollment.course.timezone
+    return enrollment.zone
 
 
 def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:

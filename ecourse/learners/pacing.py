@@ -194,7 +194,7 @@ class Outlook:
 
 
 def outlook(enrollment: Enrollment, now: datetime) -> Outlook:
-    zone = enrollment.subscriber.timezone or enrollment.course.timezone
+    zone = enrollment.zone
     entries = tuple(upcoming(enrollment, now))
     return Outlook(enrollment.status, enrollment.paused_until, zone, entries)
 

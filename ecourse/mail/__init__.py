@@ -16,4 +16,3 @@ def init_app(app: Flask) -> None:
     `ecourse.learners.current`)."""
     settings = app.config["ECOURSE"]
     app.extensions["ecourse.messenger"] = create(settings["MAIL_BACKEND"], settings)
-

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
-from ecourse.core.models import Course, Enrollment, Lesson, Subscriber
+from ecourse.core.models import Course, Enrollment, Lesson, Subscriber, zone_for
 from ecourse.learners import timeline
 from ecourse.web import learner as service
 from ecourse.web.lessonpage import render_lesson
@@ -94,7 +94,7 @@ def lesson(course_slug: str, lesson_slug: str):
     if subscriber is None:
         return render_template("learn/need_link.html", course=course), 403
     if not access.received:
-        zone = subscriber.timezone or course.timezone
+        zone = zone_for(subscriber, course)
         return render_template(
             "learn/locked.html", course=course, entry=access.entry(), zone=zone
         ), 403
@@ -122,7 +122,7 @@ def overview(course_slug: str):
         return render_template("learn/need_link.html", course=course), 403
     enrollment = next((e for e in subscriber.enrollments if e.course_id == course.id), None)
     entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
-    zone = subscriber.timezone or course.timezone
+    zone = zone_for(subscriber, course)
     return render_template(
         "learn/overview.html", course=course, entries=entries, enrollment=enrollment, zone=zone
     )
