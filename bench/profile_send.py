@@ -26,18 +26,18 @@ from throughput import raw_wire, real_lesson_emails
 
 from ecourse.core import tokens
 from ecourse.core.db import db
-from ecourse.engine import ledger, planner, recorder, sender
+from ecourse.engine import claims, planner, recorder, sender
 from ecourse.learners import current
-from ecourse.mail import smtp, wire
+from ecourse.mail import message, smtp
 
 # (module or class, function, label); a label counts only the outermost call of its kind.
 STAGES = [
-    (ledger, "claim", "claim: due rows to sending, with their commit"),
+    (claims, "claim", "claim: due rows to sending, with their commit"),
     (sender, "_prepare", "prepare: render, signed links, Message (main thread)"),
     (tokens, "make", "  of which the signed links (itsdangerous)"),
     (sender, "_handoff", "hand over: last-moment check + SMTP (send threads)"),
     (smtp.SMTPMessenger, "send", "  of which the SMTP client (smtplib)"),
-    (wire, "to_bytes", "    of which the MIME bytes (wire.to_bytes)"),
+    (message, "to_bytes", "    of which the MIME bytes (wire.to_bytes)"),
     (sender, "_record", "record: outcomes, next lesson planned (main thread)"),
     (planner, "advance", "  of which planning the next lesson (planner.advance)"),
     (recorder, "_mark_sent", "  of which marking sent in bulk (recorder._mark_sent)"),

@@ -207,3 +207,62 @@ def test_a_check_during_a_stop_in_progress_never_hands_over_after_the_stop_retur
     assert not (times["wanted"] and times["handed over"] > times["stop returned"])
     if db.engine.dialect.name == "postgresql":
         assert times["wanted"] is False  # the check waited for the stop and saw it
+
+
+def test_handoff_threads_keep_their_lock_files_open_and_close_them_when_they_end(tmp_path):
+    """One thread's handoffs reuse its two descriptors; a stop still waits for each of them,
+    and threads that end leave no descriptor behind."""
+    lock = HandoffLock(tmp_path)
+    settled_during: list[bool] = []
+
+    def many_handoffs() -> None:
+        for _ in range(50):
+            with lock.handing_over():
+                pass
+        with lock.handing_over():
+            stopper = threading.Thread(target=lock.settle)
+            stopper.start()
+            stopper.join(0.3)
+            settled_during.append(not stopper.is_alive())  # the stop waits for this handoff
+        stopper.join(5)
+        settled_during.append(not stopper.is_alive())  # and goes once it is answered
+
+    threads = [threading.Thread(target=many_handoffs) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert settled_during.count(False) == 8 and settled_during.count(True) == 8
+    assert lock_files_open(tmp_path) == 0  # each thread's ending closed its two
+
+
+def lock_files_open(folder) -> int:
+    """How many of this process's descriptors are open on a file in `folder`."""
+    count = 0
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{descriptor}").startswith(str(folder))
+        except OSError:
+            pass  # closed meanwhile (the listing's own descriptor)
+    return count
+
+
+def test_a_forked_child_never_releases_its_parents_handoff(tmp_path):
+    """A server that forks workers after a handoff: the child opens its own lock files, so
+    its handoffs ending cannot end the parent's, and a stop still waits for the parent."""
+    lock = HandoffLock(tmp_path)
+    with lock.handing_over():
+        child = os.fork()
+        if child == 0:  # the child: a handoff of its own, then gone
+            try:
+                with lock.handing_over():
+                    pass
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        stopper = threading.Thread(target=lock.settle)
+        stopper.start()
+        stopper.join(0.3)
+        assert stopper.is_alive()  # still waiting for this process's handoff
+    stopper.join(5)
+    assert not stopper.is_alive()

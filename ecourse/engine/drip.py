@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from ecourse.core.statuses import LateRule, LessonStatus
+
 
 @dataclass(frozen=True)
 class Rhythm:
@@ -136,15 +138,20 @@ def send_order(lessons: Iterable[LessonLike], handled_ids: set[int]) -> list[Les
     """The lessons this enrollment will still get, in the order they will be sent.
 
     Late lessons the admin chose to send come first (they are overdue); then the rest in
-    course order.
+    course order. The planner asks this for every learner it moves on, so each lesson's
+    place is worked out once.
     """
     reached = position(lessons, handled_ids)
-    waiting = [
-        lesson
-        for lesson in lessons
-        if lesson.id not in handled_ids and skip_reason(lesson, reached) is None
-    ]
-    return sorted(waiting, key=lambda lesson: (not is_late(lesson, reached), order_key(lesson)))
+    waiting = []
+    for lesson in lessons:
+        if lesson.id in handled_ids:
+            continue
+        key = order_key(lesson)
+        late = reached is not None and key < reached
+        if _skip_reason(lesson, late) is None:
+            waiting.append((not late, key, lesson))
+    waiting.sort(key=lambda entry: entry[:2])  # (day, slug) is unique within a course
+    return [lesson for _, _, lesson in waiting]
 
 
 def next_lesson(lessons: Sequence[LessonLike], handled_ids: set[int]) -> LessonLike | None:
@@ -154,9 +161,13 @@ def next_lesson(lessons: Sequence[LessonLike], handled_ids: set[int]) -> LessonL
 
 def skip_reason(lesson: LessonLike, reached: tuple[int, str] | None) -> str | None:
     """Why an unhandled lesson will not be sent to this enrollment, or None if it will."""
-    if lesson.status != "published":
+    return _skip_reason(lesson, is_late(lesson, reached))
+
+
+def _skip_reason(lesson: LessonLike, late: bool) -> str | None:
+    if lesson.status != LessonStatus.PUBLISHED:
         return "draft: not published"
-    if is_late(lesson, reached) and lesson.late_rule != "send":
+    if late and lesson.late_rule != LateRule.SEND:
         return "added after this subscriber had passed its place in the course"
     return None
 

@@ -12,13 +12,18 @@ process (`ecourse serve`) and between processes sharing the data folder (`ecours
 
 It is built from `flock` on two files in the data folder (a turnstile first, so a waiting
 stop is not starved by handoffs that keep coming). `flock` locks belong to an open file, so
-each use opens its own: threads of one process exclude each other like processes do.
+each thread opens its own: threads of one process exclude each other like processes do. A
+handoff thread keeps its two files open for its life (opening a file costs more than the
+lock itself, once per message); a stop opens its own for the moment it waits.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,14 +37,25 @@ class HandoffLock:
         folder.mkdir(parents=True, exist_ok=True)
         self.turnstile = folder / TURNSTILE
         self.handoffs = folder / HANDOFFS
+        self._threads = threading.local()  # this thread's open files, for its handoffs
 
     @contextmanager
     def handing_over(self) -> Iterator[None]:
         """Hold while checking and handing over (shared: handoffs run side by side)."""
-        with _locked(self.turnstile, fcntl.LOCK_SH):
-            pass  # wait here while a stop is waiting for the handoffs before it
-        with _locked(self.handoffs, fcntl.LOCK_SH):
+        files = self._thread_files()
+        _flock(files.turnstile, fcntl.LOCK_SH)  # waits here while a stop is waiting
+        _unlock(files.turnstile)
+        _flock(files.handoffs, fcntl.LOCK_SH)
+        try:
             yield
+        finally:
+            _unlock(files.handoffs)
+
+    def _thread_files(self) -> _OpenFiles:
+        files = getattr(self._threads, "files", None)
+        if files is None or files.pid != os.getpid():  # a forked child opens its own
+            files = self._threads.files = _OpenFiles(self.turnstile, self.handoffs)
+        return files
 
     def settle(self) -> None:
         """Wait until the handoffs that were checked before now have been answered."""
@@ -53,9 +69,49 @@ class HandoffLock:
             yield
 
 
+class _OpenFiles:
+    """One thread's descriptors of the two lock files, closed when the thread ends.
+
+    A forked child must not use its parent's: they would share the parent's locks."""
+
+    def __init__(self, turnstile: Path, handoffs: Path):
+        self.pid = os.getpid()
+        self.turnstile = _open(turnstile)
+        self.handoffs = _open(handoffs)
+
+    def __del__(self) -> None:
+        os.close(self.turnstile)
+        os.close(self.handoffs)
+
+
+# libc's flock called without letting go of the GIL (ctypes.PyDLL), for the calls that do
+# not wait. A handoff takes and drops two locks for every message; on the send threads,
+# each call that lets go of the GIL costs a context switch under load (about 15 µs of CPU
+# each, measured with bench/profile_send.py), more than the locks themselves.
+_libc = ctypes.PyDLL(None, use_errno=True)
+
+
+def _flock(descriptor: int, mode: int) -> None:
+    """Take the lock: at once when it is free, else wait (letting the other threads run)."""
+    if _libc.flock(descriptor, mode | fcntl.LOCK_NB) == 0:
+        return
+    if ctypes.get_errno() not in (errno.EWOULDBLOCK, errno.EINTR):
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    fcntl.flock(descriptor, mode)
+
+
+def _unlock(descriptor: int) -> None:
+    if _libc.flock(descriptor, fcntl.LOCK_UN) != 0:  # never waits
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def _open(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
 @contextmanager
 def _locked(path: Path, mode: int) -> Iterator[None]:
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = _open(path)
     try:
         fcntl.flock(descriptor, mode)
         yield
