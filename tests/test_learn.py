@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -260,7 +261,14 @@ def test_a_lesson_page_renders_its_markdown_once_per_version(client, learner, ou
     rendered._reading_minutes.cache_clear()
     calls = []
     real = markup.render
-    monkeypatch.setattr(markup, "render", lambda text: calls.append(text) or real(text))
+    here = threading.get_ident()  # the test client serves the pages on this thread
+
+    def counted(text):
+        if threading.get_ident() == here:
+            calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(markup, "render", counted)
     client.get(lesson_link(outbox))
     first = client.get("/les/testcursus/01-les-1")
     again = client.get("/les/testcursus/01-les-1")

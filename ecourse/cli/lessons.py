@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from ecourse.cli.app import with_app
 from ecourse.core.clock import utcnow
+from ecourse.core.statuses import LateRule
 
 WHO = "bestanden (ecourse lessons import)"
 
@@ -22,8 +23,8 @@ def lessons_group() -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--late-rule",
-    type=click.Choice(["skip", "send"]),
-    default="skip",
+    type=click.Choice([rule.value for rule in LateRule]),
+    default=LateRule.SKIP.value,
     show_default=True,
     help="For learners already past the place of a new, published or moved lesson: "
     "skip it, or send it at their next send time.",
@@ -58,7 +59,9 @@ def preview_command(app: Flask, folder: Path, slug: str | None) -> None:
         click.echo(f"wrote {path}")
 
 
-def import_and_report(path: Path | None, late_rule: str = "skip", apply: bool = True) -> None:
+def import_and_report(
+    path: Path | None, late_rule: str = LateRule.SKIP, apply: bool = True
+) -> None:
     """Import the lessons (the default folder when `path` is None) and say what changed."""
     from ecourse.content.catalog import ImportRefused
     from ecourse.learners.lessonchanges import import_files

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ecourse.core.models import Course, Subscriber
+from ecourse.core.statuses import DeliveryKind, SubscriberStatus
 from ecourse.engine import emails
 from ecourse.learners import current
 
@@ -15,11 +16,11 @@ SAMPLE = {"email": "voorbeeld@example.org", "first_name": "Sanne", "public_id": 
 def render_course(course: Course, folder: Path, now: datetime) -> list[Path]:
     """Write `NN-slug.txt` and `NN-slug.html` (plus the subject) for each published lesson."""
     folder.mkdir(parents=True, exist_ok=True)
-    reader = Subscriber(status="active", **SAMPLE)  # never added to the session
+    reader = Subscriber(status=SubscriberStatus.ACTIVE, **SAMPLE)  # never added to the session
     renderer, written = emails.Renderer(current.settings()), []
     for number, lesson in enumerate(course.published_lessons, start=1):
         message = emails.build(
-            "lesson", reader, course, lesson, "<preview@example.org>", now, renderer
+            DeliveryKind.LESSON, reader, course, lesson, "<preview@example.org>", now, renderer
         )
         stem = folder / f"{number:02d}-{lesson.slug}"
         header = f"Subject: {message.subject}\nPreview: {lesson.summary}\n\n"

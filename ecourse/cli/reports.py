@@ -12,6 +12,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Event, Subscriber
 from ecourse.learners import timeline
 from ecourse.learners.signups import InvalidAddress, normalise_address
+from ecourse.learners.timeline import State
 
 
 def print_timeline(email: str, echo: Callable[[str], None]) -> bool:
@@ -57,11 +58,11 @@ def _entry_line(entry: timeline.Entry, zone: str) -> str:
     lesson = entry.lesson
     head = f"day {lesson.day:>3}  {lesson.title[:40]:<40}  {entry.state:<13}"
     when = format_local(entry.at, zone, with_time=True, with_year=True)
-    if entry.state == "sent":
+    if entry.state == State.SENT:
         return f"{head} {when}  {entry.message_id}"
-    if entry.state == "scheduled":
+    if entry.state == State.SCHEDULED:
         return f"{head} {when} ({zone})"
-    if entry.state in {"queued", "sending"}:
+    if entry.state in {State.QUEUED, State.SENDING}:
         detail = f" last reply: {entry.detail}" if entry.detail else ""
         return f"{head} attempts {entry.attempts}, next {when}{detail}"
     return f"{head} {entry.detail}"

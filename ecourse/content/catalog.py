@@ -16,6 +16,7 @@ from ecourse.content import changes
 from ecourse.content.lessonfiles import CourseFile, LessonFile, course_folders, read_folder
 from ecourse.core.db import db
 from ecourse.core.models import Course, Enrollment, Lesson
+from ecourse.core.statuses import LateRule
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def import_path(
     path: Path,
     default_timezone: str,
     now: datetime,
-    late_rule: str = "skip",
+    late_rule: str = LateRule.SKIP,
     commit: bool = True,
 ) -> ImportReport:
     """Validate every course folder under `path`, then apply them in one transaction.

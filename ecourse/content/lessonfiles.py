@@ -18,6 +18,7 @@ import yaml
 from ecourse.content.markup import split_sections
 from ecourse.content.values import parse_send_time, parse_weekdays
 from ecourse.core.languages import ANY, LANGUAGES
+from ecourse.core.statuses import LessonStatus
 
 MAX_SUMMARY = 150
 
@@ -194,7 +195,7 @@ def _lesson_from(slug: str, meta: dict, content: str, problems: Problems) -> Les
         title=_text(meta, "title", problems, required=True),
         day=_whole_number(meta.get("day"), "day", problems, low=0, high=3650),
         summary=_text(meta, "summary", problems, required=True),
-        status=_text(meta, "status", problems) or "published",
+        status=_text(meta, "status", problems) or LessonStatus.PUBLISHED,
         exercise_title=_text(exercise, "title", problems, required=True, label="exercise.title"),
         exercise_minutes=_whole_number(
             exercise.get("minutes"), "exercise.minutes", problems, 1, 120
@@ -203,7 +204,7 @@ def _lesson_from(slug: str, meta: dict, content: str, problems: Problems) -> Les
         exercise_md=sections.exercise,
         reflection_md=sections.reflection,
     )
-    if lesson.status not in {"published", "draft"}:
+    if lesson.status not in set(LessonStatus):
         problems.add(f"status must be published or draft, got {lesson.status!r}")
     if len(lesson.summary) > MAX_SUMMARY:
         problems.add(f"summary is {len(lesson.summary)} characters; keep it under {MAX_SUMMARY}")

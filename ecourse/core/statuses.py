@@ -85,3 +85,5 @@ IN_FLIGHT = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 SIGNUP_KINDS = (DeliveryKind.CONFIRM, DeliveryKind.REMINDER)
 # A course still under way: the planner looks at these (a paused one for the end of its pause).
 LIVE_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+# A course the person confirmed and has not left: live, or with every lesson had.
+UNDER_WAY = (*LIVE_ENROLLMENT, EnrollmentStatus.COMPLETED)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
+from ecourse.core.statuses import DeliveryStatus
 from ecourse.engine import ledger, recorder
 from ecourse.engine.settings import EngineSettings
 from ecourse.mail.base import Outcome
@@ -33,17 +34,17 @@ def claim(
     """
     token = f"{os.getpid()}-{secrets.token_hex(6)}"  # which process holds a row, for operators
     lease_until = now + lease
-    expired = and_(Delivery.status == "sending", Delivery.lease_until < now)
+    expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
     reclaimed = ledger.take(expired, limit, token, lease_until, counts_as_attempt=False)
     if len(reclaimed) < limit:
-        due = and_(Delivery.status == "queued", Delivery.send_after <= now)
+        due = and_(Delivery.status == DeliveryStatus.QUEUED, Delivery.send_after <= now)
         ledger.take(due, limit - len(reclaimed), token, lease_until, counts_as_attempt=True)
     ledger.note_reclaimed(reclaimed, now)
     _back_off_repeated_takeovers(reclaimed, now, settings)
     db.session.commit()
     query = (
         select(Delivery)
-        .where(Delivery.claim_token == token, Delivery.status == "sending")
+        .where(Delivery.claim_token == token, Delivery.status == DeliveryStatus.SENDING)
         .options(
             selectinload(Delivery.subscriber),
             selectinload(Delivery.lesson),

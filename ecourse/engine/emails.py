@@ -13,6 +13,7 @@ from ecourse.content import markup, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
+from ecourse.core.statuses import SIGNUP_KINDS, DeliveryKind
 from ecourse.engine import policy
 from ecourse.engine.settings import EngineSettings
 from ecourse.journey import lifecycle
@@ -20,13 +21,12 @@ from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
 
 PERSONAL_FIELDS = {
-    "confirm": ("first_name", "confirm_url"),
-    "reminder": ("first_name", "confirm_url"),
-    "lesson": ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
-    "goodbye": (),
+    DeliveryKind.CONFIRM: ("first_name", "confirm_url"),
+    DeliveryKind.REMINDER: ("first_name", "confirm_url"),
+    DeliveryKind.LESSON: ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
+    DeliveryKind.GOODBYE: (),
 }
 # Transactional emails about a sign-up itself, sent only while it is unconfirmed.
-SIGNUP_KINDS = {"confirm", "reminder"}
 
 
 def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
@@ -63,7 +63,7 @@ def shared_context(
         days = settings.confirm_max_age_days
         preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
         return context | {"valid_days": days, "preview": preview % {"title": course.title}}
-    if kind == "goodbye":
+    if kind == DeliveryKind.GOODBYE:
         return context | {"preview": _("Je gegevens zijn gewist. Je krijgt niets meer van ons.")}
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
@@ -92,10 +92,11 @@ def personal_values(
     course: Course,
     lesson: Lesson | None,
     sign_up: Consent | None = None,
+    unsubscribe_token: str = "",
 ) -> dict[str, str]:
     """The values that differ per recipient: the name and the signed links. A confirmation
     links to its own sign-up, and greets a person we know by the name they confirmed."""
-    if kind == "goodbye":
+    if kind == DeliveryKind.GOODBYE:
         return {}
     if kind in SIGNUP_KINDS:
         name = subscriber.first_name or (sign_up.first_name if sign_up else "")
@@ -103,7 +104,7 @@ def personal_values(
     return {
         "first_name": subscriber.first_name,
         "lesson_url": links.lesson_url(subscriber, lesson),
-        "unsubscribe_url": links.unsubscribe_page_url(subscriber, course),
+        "unsubscribe_url": links.unsubscribe_page_url(subscriber, course, unsubscribe_token),
         "preferences_url": links.preferences_url(subscriber),
     }
 
@@ -136,8 +137,9 @@ class Renderer:
         course: Course,
         lesson: Lesson | None,
         sign_up: Consent | None = None,
+        unsubscribe_token: str = "",
     ):
-        values = personal_values(kind, subscriber, course, lesson, sign_up)
+        values = personal_values(kind, subscriber, course, lesson, sign_up, unsubscribe_token)
         return self.fill(kind, course, lesson, values, language_of(course, subscriber, sign_up))
 
     def fill(
@@ -192,7 +194,9 @@ def build(
 ) -> Message:
     """One email for one subscriber (a confirmation or reminder of the sign-up `sign_up`, a
     lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
-    rendered = renderer.render(kind, subscriber, course, lesson, sign_up)
+    lesson_email = kind == DeliveryKind.LESSON
+    unsubscribe = links.unsubscribe_token(subscriber, course) if lesson_email else ""
+    rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe)
     settings = renderer.settings
     return Message(
         to=to or subscriber.email,
@@ -203,16 +207,18 @@ def build(
         reply_to=settings.reply_to,
         message_id=message_id,
         date=now,
-        headers=_unsubscribe_headers(subscriber, course, settings) if kind == "lesson" else (),
+        headers=_unsubscribe_headers(subscriber, course, unsubscribe, settings)
+        if lesson_email
+        else (),
     )
 
 
 def _unsubscribe_headers(
-    subscriber: Subscriber, course: Course, settings: EngineSettings
+    subscriber: Subscriber, course: Course, token: str, settings: EngineSettings
 ) -> tuple[tuple[str, str], ...]:
     """RFC 2369 and RFC 8058: one-click unsubscribe by POST (it stops this course), plus a
     mailto when configured."""
-    targets = [f"<{links.one_click_unsubscribe_url(subscriber, course)}>"]
+    targets = [f"<{links.one_click_unsubscribe_url(subscriber, course, token)}>"]
     mailto = settings.unsubscribe_mailto
     if mailto:
         targets.append(f"<mailto:{mailto}?subject=unsubscribe>")

@@ -18,10 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
+from ecourse.core.statuses import AttemptOutcome, DeliveryStatus
 from ecourse.engine.settings import EngineSettings
 from ecourse.mail.message import domain_of
 
-RECLAIMED = "reclaimed"  # a delivery_attempt outcome: taken over after its lease ran out
+RECLAIMED = (
+    AttemptOutcome.RECLAIMED
+)  # a delivery_attempt outcome: taken over after its lease ran out
 # From this many takeovers on, a takeover counts as a failed attempt (see
 # `_back_off_repeated_takeovers`), so a message that stops its worker does not come back forever.
 MAX_TAKEOVERS = 5
@@ -61,7 +64,7 @@ def queue(
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
         round=round,
-        status="queued",
+        status=DeliveryStatus.QUEUED,
         send_after=send_after,
         created_at=now,
         message_id=message_id_for(key, settings),
@@ -81,7 +84,7 @@ def queue_many(rows: list[dict], now: datetime, settings: EngineSettings) -> Non
     values = [
         row
         | {
-            "status": "queued",
+            "status": DeliveryStatus.QUEUED,
             "send_after": now,
             "created_at": now,
             "message_id": message_id_for(row["key"], settings),
@@ -103,13 +106,13 @@ def _upsert():
     return statement.on_conflict_do_update(
         index_elements=["key"],
         set_={
-            "status": "queued",
+            "status": DeliveryStatus.QUEUED,
             "send_after": statement.excluded.send_after,
             "last_error": "",
             "created_at": statement.excluded.created_at,
             "attempts": 0,
         },
-        where=Delivery.status == "cancelled",
+        where=Delivery.status == DeliveryStatus.CANCELLED,
     )
 
 
@@ -128,7 +131,7 @@ def take(
     )
     if db.session.get_bind().dialect.name == "postgresql":
         claimable = claimable.with_for_update(skip_locked=True)
-    values = {"status": "sending", "claim_token": token, "lease_until": lease_until}
+    values = {"status": DeliveryStatus.SENDING, "claim_token": token, "lease_until": lease_until}
     if counts_as_attempt:
         values["attempts"] = Delivery.attempts + 1
     statement = (

@@ -21,7 +21,13 @@ from ecourse.content import values
 from ecourse.core import keys
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson
-from ecourse.core.statuses import IN_FLIGHT, LIVE_ENROLLMENT, DeliveryKind, EnrollmentStatus
+from ecourse.core.statuses import (
+    IN_FLIGHT,
+    LIVE_ENROLLMENT,
+    DeliveryKind,
+    DeliveryStatus,
+    EnrollmentStatus,
+)
 from ecourse.engine import drip, ledger
 from ecourse.engine.settings import EngineSettings
 from ecourse.journey import journal, lifecycle
@@ -75,8 +81,8 @@ def statuses_for(enrollment_ids: Iterable[int]) -> dict[int, dict[int, str]]:
             .join(Enrollment, Enrollment.id == Delivery.enrollment_id)
             .where(
                 Delivery.enrollment_id.in_(ids[start : start + 900]),
-                Delivery.kind == "lesson",
-                Delivery.status != "cancelled",
+                Delivery.kind == DeliveryKind.LESSON,
+                Delivery.status != DeliveryStatus.CANCELLED,
                 Delivery.round == Enrollment.round,
             )
         )

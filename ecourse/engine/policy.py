@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecourse.core.statuses import DeliveryKind, EnrollmentStatus, LessonStatus, SubscriberStatus
+from ecourse.core.statuses import (
+    UNDER_WAY,
+    DeliveryKind,
+    EnrollmentStatus,
+    LessonStatus,
+    SubscriberStatus,
+)
 
-UNDER_WAY = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.COMPLETED)
 ENDED = (EnrollmentStatus.STOPPED, EnrollmentStatus.BOUNCED, EnrollmentStatus.ERASED)
 # A lesson may still go to a course that is active, or completed (an admin's resend).
 LESSON_GOES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)

@@ -14,6 +14,7 @@ from sqlalchemy import insert, update
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, DeliveryAttempt
+from ecourse.core.statuses import AttemptOutcome, DeliveryKind, DeliveryStatus
 from ecourse.engine import planner
 from ecourse.engine.gate import Item
 from ecourse.engine.settings import EngineSettings
@@ -50,10 +51,12 @@ def record_many(
     """
     sent = [(delivery, item) for delivery, item, outcome in results if outcome.ok]
     _mark_sent([item.delivery_id for _, item in sent], now, report)
-    _forget_goodbye_trail([item.delivery_id for _, item in sent if item.kind == "goodbye"])
+    _forget_goodbye_trail(
+        [item.delivery_id for _, item in sent if item.kind == DeliveryKind.GOODBYE]
+    )
     for delivery, _ in sent:
         db.session.expire(delivery)  # the session's copies predate the bulk update
-    lessons = [item.enrollment_id for _, item in sent if item.kind == "lesson"]
+    lessons = [item.enrollment_id for _, item in sent if item.kind == DeliveryKind.LESSON]
     planner.advance(lessons, now, sent=True, settings=settings)
     for delivery, _, outcome in results:
         if not outcome.ok:
@@ -71,7 +74,7 @@ def record(
     if outcome.ok:
         _mark_sent([delivery.id], now, report)
         db.session.expire(delivery)
-        if delivery.kind == "lesson":
+        if delivery.kind == DeliveryKind.LESSON:
             planner.advance([delivery.enrollment_id], now, sent=True, settings=settings)
     elif outcome.permanent:
         _failed(delivery, outcome, now, report, settings)
@@ -80,11 +83,11 @@ def record(
         given_up = Outcome(ok=False, permanent=True, detail=detail)
         _failed(delivery, given_up, now, report, settings)
     else:
-        delivery.status, delivery.last_error = "queued", outcome.detail
+        delivery.status, delivery.last_error = DeliveryStatus.QUEUED, outcome.detail
         delivery.send_after = now + retry_delay(delivery.attempts, settings)
         report.retrying += 1
         report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
-        _log(delivery, now, "retry", outcome.detail)
+        _log(delivery, now, AttemptOutcome.RETRY, outcome.detail)
 
 
 def _mark_sent(ids: list[int], now: datetime, report: SendReport) -> None:
@@ -95,13 +98,20 @@ def _mark_sent(ids: list[int], now: datetime, report: SendReport) -> None:
         .where(Delivery.id.in_(ids))
         # `recipient` is only ever set on a goodbye to an erased person: once it is handled,
         # the address goes too.
-        .values(status="sent", sent_at=now, last_error="", lease_until=None, recipient="")
+        .values(
+            status=DeliveryStatus.SENT, sent_at=now, last_error="", lease_until=None, recipient=""
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
         insert(DeliveryAttempt),
         [
-            {"delivery_id": i, "attempted_at": now, "outcome": "sent", "detail": "accepted"}
+            {
+                "delivery_id": i,
+                "attempted_at": now,
+                "outcome": AttemptOutcome.SENT,
+                "detail": "accepted",
+            }
             for i in ids
         ],
     )
@@ -115,16 +125,16 @@ def _failed(
     report: SendReport,
     settings: EngineSettings,
 ) -> None:
-    delivery.status, delivery.last_error = "failed", outcome.detail
+    delivery.status, delivery.last_error = DeliveryStatus.FAILED, outcome.detail
     report.failed += 1
     report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
-    _log(delivery, now, "failed", outcome.detail)
-    if delivery.kind == "goodbye":  # the person is erased already; nothing more to stop
+    _log(delivery, now, AttemptOutcome.FAILED, outcome.detail)
+    if delivery.kind == DeliveryKind.GOODBYE:  # the person is erased already; nothing more to stop
         delivery.recipient = ""
         _forget_goodbye_trail([delivery.id])
     elif outcome.bounced:
         lifecycle.bounce(delivery.subscriber, outcome.detail, now)
-    elif delivery.kind == "lesson":
+    elif delivery.kind == DeliveryKind.LESSON:
         planner.advance(
             [delivery.enrollment_id], now, sent=False, settings=settings
         )  # given up: the course goes on
@@ -145,10 +155,14 @@ def withhold(
     delivery: Delivery, reason: str, now: datetime, report, settings: EngineSettings
 ) -> None:
     """Do not send after all (unsubscribed meanwhile, lesson unpublished, …)."""
-    delivery.status, delivery.last_error, delivery.lease_until = "cancelled", reason, None
+    delivery.status, delivery.last_error, delivery.lease_until = (
+        DeliveryStatus.CANCELLED,
+        reason,
+        None,
+    )
     delivery.attempts = max(delivery.attempts - 1, 0)  # claimed, never handed over
     report.cancelled += 1
-    if delivery.kind == "lesson":
+    if delivery.kind == DeliveryKind.LESSON:
         # Whatever the reason, the enrollment must not wait for this row any more: plan its
         # next step (nothing, when it is stopped).
         planner.advance([delivery.enrollment_id], now, sent=False, settings=settings)
@@ -156,7 +170,7 @@ def withhold(
 
 def release(delivery: Delivery) -> None:
     """Hand a claimed, unattempted delivery back to the queue (sending paused)."""
-    delivery.status, delivery.lease_until = "queued", None
+    delivery.status, delivery.lease_until = DeliveryStatus.QUEUED, None
     delivery.attempts = max(delivery.attempts - 1, 0)
 
 

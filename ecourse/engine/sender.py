@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Course, Delivery, Enrollment
+from ecourse.core.statuses import DeliveryStatus
 from ecourse.engine import claims, emails, health, recorder
 from ecourse.engine.context import Engine
 from ecourse.engine.gate import Gate, Item
@@ -230,7 +231,7 @@ def _record(finished: list[tuple[list, list]], run: Pass) -> None:
 def _not_sent_after_all(delivery: Delivery, token: str, run: Pass) -> None:
     """The gate held it back: another worker took it over, or the subscriber left."""
     db.session.refresh(delivery)
-    if delivery.status != "sending" or delivery.claim_token != token:
+    if delivery.status != DeliveryStatus.SENDING or delivery.claim_token != token:
         return  # no longer ours: whoever holds it now records it
     db.session.refresh(delivery.subscriber)
     enrollment = None

@@ -14,11 +14,12 @@ from pathlib import Path
 from ecourse.content import catalog, changes
 from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Course, Lesson, LessonChange
+from ecourse.core.statuses import LateRule, LessonStatus
 from ecourse.engine import planner
 from ecourse.learners import current
 from ecourse.learners.reach import LESSON_FIELDS, LessonDraft, Reach, preview
 
-RULES = {"skip": "overslaan", "send": "alsnog sturen"}
+RULES = {LateRule.SKIP: "overslaan", LateRule.SEND: "alsnog sturen"}
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def import_files(
 def _record_file_change(change: catalog.FileChange, rule: str, who: str, now: datetime):
     lesson = change.lesson
     found = Reach()
-    if lesson.status == "published":
+    if lesson.status == LessonStatus.PUBLISHED:
         draft = LessonDraft.of(lesson)
         found = preview(lesson.course_id, lesson.course.lessons, draft, now)
     record = LessonChange(

@@ -205,11 +205,14 @@ def upcoming(enrollment: Enrollment, now: datetime) -> list[timeline.Entry]:
     During a pause with an end, the dates are those after the pause ends; during a pause
     without one there are no dates yet ("after you resume").
     """
-    if enrollment.status == "paused" and enrollment.paused_until is not None:
+    if enrollment.status == EnrollmentStatus.PAUSED and enrollment.paused_until is not None:
         entries = _after_pause(enrollment)
     else:
         entries = timeline.for_enrollment(enrollment, now)
-    return [entry for entry in entries if entry.state in ("scheduled", "paused", "queued")]
+    return [entry for entry in entries if entry.state in COMING]
+
+
+COMING = (timeline.State.SCHEDULED, timeline.State.PAUSED, timeline.State.QUEUED)
 
 
 def _after_pause(enrollment: Enrollment) -> list[timeline.Entry]:
@@ -219,6 +222,9 @@ def _after_pause(enrollment: Enrollment) -> list[timeline.Entry]:
         enrollment.started_at, until - (enrollment.paused_at or until), rhythm.tz
     )
     plan = replace(
-        timeline.plan_for(enrollment), status="active", started_at=shifted, next_due_at=None
+        timeline.plan_for(enrollment),
+        status=EnrollmentStatus.ACTIVE,
+        started_at=shifted,
+        next_due_at=None,
     )
     return timeline.project_enrollment(enrollment, plan, until)

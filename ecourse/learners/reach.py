@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment, Lesson
+from ecourse.core.statuses import UNDER_WAY, EnrollmentStatus, LateRule, LessonStatus
 from ecourse.engine import drip
 from ecourse.engine.planner import rhythm_for, statuses_for
 from ecourse.learners import current, timeline
@@ -51,13 +52,13 @@ class LessonDraft:
     exercise_minutes: int
     exercise_md: str
     reflection_md: str
-    late_rule: str = "skip"
+    late_rule: str = LateRule.SKIP
     available_from: datetime | None = None
 
     @classmethod
     def of(cls, lesson: Lesson | None, **changes) -> LessonDraft:
         values = {name: getattr(lesson, name) for name in LESSON_FIELDS} if lesson else {}
-        values |= {"id": lesson.id if lesson else NEW_LESSON_ID, "late_rule": "skip"}
+        values |= {"id": lesson.id if lesson else NEW_LESSON_ID, "late_rule": LateRule.SKIP}
         return cls(**(values | changes))
 
     @property
@@ -109,7 +110,9 @@ def preview(course_id: int, lessons: list, draft: LessonDraft, now: datetime) ->
     The draft is looked at as published with the "send" rule, so the dates for learners
     already past its place are the dates they would get if the admin chooses to send.
     """
-    proposed = replace(draft, status="published", late_rule="send", available_from=now)
+    proposed = replace(
+        draft, status=LessonStatus.PUBLISHED, late_rule=LateRule.SEND, available_from=now
+    )
     course_lessons = [each for each in lessons if each.id != draft.id] + [proposed]
     enrollments = _current_enrollments(course_id)
     statuses = statuses_for(enrollment.id for enrollment in enrollments)
@@ -127,7 +130,7 @@ def _current_enrollments(course_id: int) -> list[Enrollment]:
             select(Enrollment)
             .where(
                 Enrollment.course_id == course_id,
-                Enrollment.status.in_(["active", "paused", "completed"]),
+                Enrollment.status.in_(UNDER_WAY),
             )
             .options(selectinload(Enrollment.subscriber))
             .order_by(Enrollment.id)
@@ -141,9 +144,9 @@ def _place(reach: Reach, enrollment, lessons, proposed, statuses: dict, now: dat
         return
     handled = {lesson_id: _Handled(status) for lesson_id, status in statuses.items()}
     late = drip.is_late(proposed, drip.position(lessons, set(handled)))
-    paused = enrollment.status == "paused"
+    paused = enrollment.status == EnrollmentStatus.PAUSED
     plan = timeline.Plan(
-        status="paused" if paused else "active",
+        status=EnrollmentStatus.PAUSED if paused else EnrollmentStatus.ACTIVE,
         started_at=enrollment.started_at,
         last_sent_at=enrollment.last_sent_at,
         next_due_at=None,  # saving recomputes it from the rules, as here

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson
-from ecourse.core.statuses import EnrollmentStatus
+from ecourse.core.statuses import DeliveryKind, DeliveryStatus, EnrollmentStatus
 from ecourse.engine import drip
 from ecourse.engine.planner import rhythm_for
 from ecourse.learners import current
@@ -22,10 +23,23 @@ from ecourse.learners import current
 ENDED = (EnrollmentStatus.STOPPED, EnrollmentStatus.BOUNCED, EnrollmentStatus.ERASED)
 
 
+class State(StrEnum):
+    """Where one lesson stands for one learner: its delivery's status once it has one."""
+
+    SENT = DeliveryStatus.SENT
+    SENDING = DeliveryStatus.SENDING
+    QUEUED = DeliveryStatus.QUEUED
+    FAILED = DeliveryStatus.FAILED
+    SCHEDULED = "scheduled"
+    SKIPPED = "skipped"
+    PAUSED = "paused"
+    NOT_SCHEDULED = "not scheduled"
+
+
 @dataclass(frozen=True)
 class Entry:
     lesson: Lesson
-    state: str  # sent, sending, queued, scheduled, skipped, failed, paused, not scheduled
+    state: State
     at: datetime | None = None
     detail: str = ""
     message_id: str = ""
@@ -36,7 +50,7 @@ class Entry:
 
     @property
     def received(self) -> bool:
-        return self.state == "sent"
+        return self.state == State.SENT
 
 
 @dataclass(frozen=True)
@@ -55,24 +69,26 @@ def project(
     lessons: list, deliveries: dict[int, Delivery], plan: Plan, now: datetime
 ) -> list[Entry]:
     """The state of every lesson for one enrollment, in course order."""
-    live = {lesson_id for lesson_id, d in deliveries.items() if d.status != "cancelled"}
+    live = {
+        lesson_id for lesson_id, d in deliveries.items() if d.status != DeliveryStatus.CANCELLED
+    }
     reached = drip.position(lessons, live)
     arrived_late = _arrived_late(lessons, deliveries)
     entries = {}
     for lesson in lessons:
         delivery = deliveries.get(lesson.id)
         late = drip.is_late(lesson, reached)
-        if delivery is not None and delivery.status != "cancelled":
+        if delivery is not None and delivery.status != DeliveryStatus.CANCELLED:
             entries[lesson.id] = _from_delivery(lesson, delivery, lesson.id in arrived_late)
         elif reason := drip.skip_reason(lesson, reached):
-            entries[lesson.id] = Entry(lesson, "skipped", detail=reason, late=late)
+            entries[lesson.id] = Entry(lesson, State.SKIPPED, detail=reason, late=late)
         elif plan.status in ENDED:
             why = f"not sent: {delivery.last_error}" if delivery else "the course was stopped"
-            entries[lesson.id] = Entry(lesson, "not scheduled", detail=why)
+            entries[lesson.id] = Entry(lesson, State.NOT_SCHEDULED, detail=why)
         elif plan.status == EnrollmentStatus.PENDING:
-            entries[lesson.id] = Entry(lesson, "not scheduled", detail="not confirmed")
+            entries[lesson.id] = Entry(lesson, State.NOT_SCHEDULED, detail="not confirmed")
         elif plan.status == EnrollmentStatus.PAUSED:
-            entries[lesson.id] = Entry(lesson, "paused", at=plan.paused_until, late=late)
+            entries[lesson.id] = Entry(lesson, State.PAUSED, at=plan.paused_until, late=late)
     entries |= _scheduled(lessons, live, entries, plan, now)
     return [entries[lesson.id] for lesson in sorted(lessons, key=drip.order_key)]
 
@@ -90,7 +106,7 @@ def _scheduled(lessons, live, placed, plan: Plan, now: datetime) -> dict[int, En
             due = plan.next_due_at  # the stored time is what the planner will act on
         projected_last, previous_day = max(due, now), lesson.day
         late = drip.is_late(lesson, reached)
-        found[lesson.id] = Entry(lesson, "scheduled", at=projected_last, late=late)
+        found[lesson.id] = Entry(lesson, State.SCHEDULED, at=projected_last, late=late)
     return found
 
 
@@ -98,7 +114,11 @@ def _arrived_late(lessons, deliveries: dict[int, Delivery]) -> set[int]:
     """Lessons whose delivery came after one for a later lesson (added or moved behind)."""
     keys = {lesson.id: drip.order_key(lesson) for lesson in lessons}
     furthest, late = None, set()
-    handled = [d for d in deliveries.values() if d.status != "cancelled" and d.lesson_id in keys]
+    handled = [
+        d
+        for d in deliveries.values()
+        if d.status != DeliveryStatus.CANCELLED and d.lesson_id in keys
+    ]
     for delivery in sorted(handled, key=lambda d: d.id or 0):
         key = keys[delivery.lesson_id]
         if furthest is not None and key < furthest:
@@ -108,10 +128,10 @@ def _arrived_late(lessons, deliveries: dict[int, Delivery]) -> set[int]:
 
 
 def _from_delivery(lesson: Lesson, delivery: Delivery, late: bool = False) -> Entry:
-    at = delivery.sent_at if delivery.status == "sent" else delivery.send_after
+    at = delivery.sent_at if delivery.status == DeliveryStatus.SENT else delivery.send_after
     return Entry(
         lesson,
-        delivery.status,
+        State(delivery.status),
         at=at,
         detail=delivery.last_error,
         message_id=delivery.message_id,
@@ -141,7 +161,7 @@ def project_enrollment(enrollment: Enrollment, plan: Plan, now: datetime) -> lis
         select(Delivery)
         .where(
             Delivery.enrollment_id == enrollment.id,
-            Delivery.kind == "lesson",
+            Delivery.kind == DeliveryKind.LESSON,
             Delivery.round == enrollment.round,
         )
         .order_by(Delivery.id)

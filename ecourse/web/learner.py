@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ecourse.core.db import db
 from ecourse.core.models import Course, Delivery, Enrollment, Lesson, Progress, Subscriber
-from ecourse.core.statuses import DeliveryKind, DeliveryStatus
+from ecourse.core.statuses import DeliveryKind, DeliveryStatus, SubscriberStatus
 from ecourse.journey import journal, lifecycle
 from ecourse.learners import current
 
@@ -25,7 +25,9 @@ def learner(public_id: str | None) -> Subscriber | None:
     """The learner a link or a session names; an erased person is nobody any more, so an
     old link can neither show their pages nor act for them."""
     subscriber = subscriber_by_public_id(public_id)
-    return None if subscriber is None or subscriber.status == "erased" else subscriber
+    return (
+        None if subscriber is None or subscriber.status == SubscriberStatus.ERASED else subscriber
+    )
 
 
 def current_learner() -> Subscriber | None:

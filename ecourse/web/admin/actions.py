@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ecourse.core import keys
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson, Subscriber
-from ecourse.core.statuses import DeliveryKind
+from ecourse.core.statuses import DeliveryKind, SubscriberStatus
 from ecourse.engine import ledger, policy
 from ecourse.journey import journal, lifecycle
 from ecourse.learners import current, pacing, privacy
@@ -55,7 +55,7 @@ def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) ->
     """Queue the lesson again, as a new email with its own Message-ID."""
     enrollment = lifecycle.fresh(enrollment)
     subscriber = enrollment.subscriber
-    if subscriber.status != "active" or enrollment.status not in policy.LESSON_GOES:
+    if subscriber.status != SubscriberStatus.ACTIVE or enrollment.status not in policy.LESSON_GOES:
         raise ActionRefused("Alleen naar een actieve deelnemer kan opnieuw gestuurd worden.")
     earlier = db.session.scalar(
         select(func.count(Delivery.id)).where(
@@ -93,7 +93,7 @@ def unsubscribe(subscriber: Subscriber, admin: str, now: datetime) -> None:
 
 def erase(subscriber: Subscriber, admin: str, now: datetime) -> None:
     """Remove everything personal; keep the anonymous rows that the counts are made of."""
-    if subscriber.status == "erased":
+    if subscriber.status == SubscriberStatus.ERASED:
         raise ActionRefused("Deze deelnemer is al gewist.")
     privacy.erase(subscriber, "erased on request", now)
     _record(subscriber, "erase", "persoonsgegevens gewist", admin, now)

@@ -10,6 +10,7 @@ from flask import render_template, request
 
 from ecourse.content import courses
 from ecourse.core.clock import utcnow
+from ecourse.core.statuses import EnrollmentStatus
 from ecourse.engine import health
 from ecourse.web import charts
 from ecourse.web.admin import numbers
@@ -59,9 +60,9 @@ def _totals(signups, confirmations, enrollments: dict[str, int]) -> dict[str, ob
         "signed_up": signed_up,
         "confirmed": confirmed,
         "rate": rate,
-        "active": enrollments.get("active", 0),
-        "paused": enrollments.get("paused", 0),
-        "completed": enrollments.get("completed", 0),
+        "active": enrollments.get(EnrollmentStatus.ACTIVE, 0),
+        "paused": enrollments.get(EnrollmentStatus.PAUSED, 0),
+        "completed": enrollments.get(EnrollmentStatus.COMPLETED, 0),
     }
 
 

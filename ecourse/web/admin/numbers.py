@@ -23,6 +23,7 @@ from ecourse.core.models import (
     Progress,
     Subscriber,
 )
+from ecourse.core.statuses import AttemptOutcome, DeliveryStatus, EnrollmentStatus, SubscriberStatus
 
 _checked_in = or_(Progress.tension_before.is_not(None), Progress.tension_after.is_not(None))
 
@@ -44,7 +45,7 @@ def lesson_counts(course_id: int) -> dict[int, LessonCounts]:
         db.session.execute(
             select(Delivery.lesson_id, func.count(distinct(Delivery.enrollment_id)))
             .join(Lesson, Lesson.id == Delivery.lesson_id)
-            .where(Lesson.course_id == course_id, Delivery.status == "sent")
+            .where(Lesson.course_id == course_id, Delivery.status == DeliveryStatus.SENT)
             .group_by(Delivery.lesson_id)
         ).all()
     )
@@ -100,7 +101,7 @@ def enrollment_totals(course_id: int) -> dict[str, int]:
     totals = dict(rows.all())
     # Leaving (unsubscribe, bounce, erasure) stops an enrollment but keeps its
     # `completed_at`: a learner who finished still counts as a completion.
-    totals["completed"] = db.session.scalar(
+    totals[EnrollmentStatus.COMPLETED] = db.session.scalar(
         select(func.count()).where(
             Enrollment.course_id == course_id, Enrollment.completed_at.is_not(None)
         )
@@ -140,7 +141,7 @@ class SendingHealth:
 
 def sending_health(limit: int = 10) -> SendingHealth:
     state = case(
-        (and_(Delivery.status == "queued", Delivery.attempts > 0), "retrying"),
+        (and_(Delivery.status == DeliveryStatus.QUEUED, Delivery.attempts > 0), "retrying"),
         else_=Delivery.status,
     )
     by_status = dict(db.session.execute(select(state, func.count()).group_by(state)).all())
@@ -148,15 +149,15 @@ def sending_health(limit: int = 10) -> SendingHealth:
         select(DeliveryAttempt, Subscriber.email)
         .join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(DeliveryAttempt.outcome != "sent")
+        .where(DeliveryAttempt.outcome != AttemptOutcome.SENT)
         .order_by(DeliveryAttempt.id.desc())
         .limit(limit)
     ).all()
     return SendingHealth(
-        queued=by_status.get("queued", 0),
+        queued=by_status.get(DeliveryStatus.QUEUED, 0),
         retrying=by_status.get("retrying", 0),
-        sending=by_status.get("sending", 0),
-        failed=by_status.get("failed", 0),
-        bounced=subscriber_totals().get("bounced", 0),
+        sending=by_status.get(DeliveryStatus.SENDING, 0),
+        failed=by_status.get(DeliveryStatus.FAILED, 0),
+        bounced=subscriber_totals().get(SubscriberStatus.BOUNCED, 0),
         latest_errors=errors,
     )

@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, or_, select
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Event, LessonChange, ProviderEvent, Subscriber
+from ecourse.core.statuses import UNDER_WAY, EnrollmentStatus, LessonStatus, SubscriberStatus
 from ecourse.learners import timeline
 from ecourse.web.admin import actions
 from ecourse.web.admin.csvfiles import export
@@ -16,14 +17,14 @@ from ecourse.web.admin.forms import ConfirmActionForm
 from ecourse.web.admin.routes import bp
 
 STATES = {
-    "pending": "wacht op bevestiging",
-    "active": "actief",
-    "paused": "gepauzeerd",
-    "completed": "afgerond",
-    "stopped": "gestopt",
-    "unsubscribed": "afgemeld",
-    "bounced": "gebounced",
-    "erased": "gewist",
+    SubscriberStatus.PENDING: "wacht op bevestiging",
+    SubscriberStatus.ACTIVE: "actief",
+    EnrollmentStatus.PAUSED: "gepauzeerd",
+    EnrollmentStatus.COMPLETED: "afgerond",
+    EnrollmentStatus.STOPPED: "gestopt",
+    SubscriberStatus.UNSUBSCRIBED: "afgemeld",
+    SubscriberStatus.BOUNCED: "gebounced",
+    SubscriberStatus.ERASED: "gewist",
 }
 EVENT_KINDS = {
     "hard bounce": "harde bounce",
@@ -44,11 +45,11 @@ def _filtered(query: str, state: str):
                 Subscriber.first_name.ilike(pattern, escape="\\"),
             )
         )
-    if state in ("active", "paused", "completed", "stopped"):
+    if state in (*UNDER_WAY, EnrollmentStatus.STOPPED):
         enrolled = exists().where(
             Enrollment.subscriber_id == Subscriber.id, Enrollment.status == state
         )
-        statement = statement.where(Subscriber.status == "active", enrolled)
+        statement = statement.where(Subscriber.status == SubscriberStatus.ACTIVE, enrolled)
     elif state in STATES:
         statement = statement.where(Subscriber.status == state)
     return statement
@@ -56,7 +57,7 @@ def _filtered(query: str, state: str):
 
 def state_of(subscriber: Subscriber) -> str:
     """One word for the list: the subscriber's status, or their course's when active."""
-    if subscriber.status != "active" or not subscriber.enrollments:
+    if subscriber.status != SubscriberStatus.ACTIVE or not subscriber.enrollments:
         return subscriber.status
     return subscriber.enrollments[0].status
 
@@ -232,6 +233,6 @@ def _enrollment_from_form(subscriber: Subscriber) -> Enrollment:
 def _lesson_from_form(enrollment: Enrollment):
     wanted = request.form.get("lesson", type=int)
     found = next((each for each in enrollment.course.lessons if each.id == wanted), None)
-    if found is None or found.status != "published":
+    if found is None or found.status != LessonStatus.PUBLISHED:
         raise actions.ActionRefused("Kies een gepubliceerde les.")
     return found

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ecourse.core.clock import utcnow
 from ecourse.core.models import Subscriber
+from ecourse.core.statuses import DeliveryKind, SubscriberStatus
 from ecourse.engine import emails, ledger
 from ecourse.learners import current
 from ecourse.web.admin.forms import LessonForm
@@ -55,7 +56,10 @@ def _posted_draft(slug: str, lesson_slug: str | None):
 def _sample_reader() -> Subscriber:
     """A subscriber that exists only for the preview (never added to the database)."""
     return Subscriber(
-        email=current_user.email, first_name=SAMPLE_NAME, public_id="voorbeeld", status="active"
+        email=current_user.email,
+        first_name=SAMPLE_NAME,
+        public_id="voorbeeld",
+        status=SubscriberStatus.ACTIVE,
     )
 
 
@@ -85,7 +89,7 @@ def _build(course, draft):
     key = f"test:{current_user.id}:{now.timestamp()}"
     message_id = ledger.message_id_for(key, current.settings())
     renderer = emails.Renderer(current.settings())
-    return emails.build("lesson", reader, course, draft, message_id, now, renderer)
+    return emails.build(DeliveryKind.LESSON, reader, course, draft, message_id, now, renderer)
 
 
 @bp.post("/cursussen/<slug>/test", defaults={"lesson_slug": None})

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from ecourse.content import catalog, lessonwriter
 from ecourse.core.clock import utcnow
+from ecourse.core.statuses import LateRule
 from ecourse.learners import lessonchanges as editing
 from ecourse.web.admin.forms import ImportApplyForm, ImportForm
 from ecourse.web.admin.lessons import course_or_404
@@ -88,7 +89,7 @@ def _check_upload(upload: FileStorage, apply_form: ImportApplyForm):
         shutil.rmtree(folder, ignore_errors=True)
         return problems, None, []
     apply_form.upload.data = name
-    problems, report, imported = _run(folder, "skip", apply=False)
+    problems, report, imported = _run(folder, LateRule.SKIP, apply=False)
     if problems:
         shutil.rmtree(folder, ignore_errors=True)
     return problems, report, imported

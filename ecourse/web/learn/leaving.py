@@ -16,6 +16,7 @@ from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Course, Subscriber
+from ecourse.core.statuses import SubscriberStatus
 from ecourse.web import learner as service
 from ecourse.web import locale as i18n
 from ecourse.web.learn.routes import bp
@@ -65,7 +66,8 @@ def unsubscribe(token: str):
         form=form,
         leaving=leaving,
         course_stopped=service.course_stopped(leaving.subscriber, leaving.course),
-        all_stopped=leaving.subscriber.status in ("unsubscribed", "erased"),
+        all_stopped=leaving.subscriber.status
+        in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.ERASED),
         token=token,
     )
 

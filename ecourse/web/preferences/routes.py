@@ -17,6 +17,7 @@ from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment
+from ecourse.core.statuses import EnrollmentStatus
 from ecourse.journey import journal
 from ecourse.learners import current, pacing
 from ecourse.web import learner as learners
@@ -91,7 +92,7 @@ def _language_form(subscriber) -> forms.LanguageForm | None:
 
 
 def _live(enrollments) -> list[Enrollment]:
-    return [each for each in enrollments if each.status != "stopped"]
+    return [each for each in enrollments if each.status != EnrollmentStatus.STOPPED]
 
 
 def _course_zone(subscriber) -> str:

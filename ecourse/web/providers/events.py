@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import ProviderEvent, Subscriber
+from ecourse.core.statuses import SubscriberStatus
 from ecourse.journey import journal, lifecycle
 
 HARD_BOUNCES = {"HardBounce", "BadEmailAddress", "ManuallyDeactivated", "DMARCPolicy"}
@@ -46,7 +47,7 @@ def parse_postmark(payload: object) -> Event:
         raise BadEvent("the event has no Email")
     record_type = payload.get("RecordType")
     if record_type == "SpamComplaint":
-        return Event("complaint", email, "marked as spam", "unsubscribed")
+        return Event("complaint", email, "marked as spam", SubscriberStatus.UNSUBSCRIBED)
     if record_type == "Bounce":
         bounce_type = printable(payload.get("Type"), 40) or "Unknown"
         detail = printable(
@@ -54,7 +55,10 @@ def parse_postmark(payload: object) -> Event:
         )
         hard = bounce_type in HARD_BOUNCES or payload.get("Inactive") is True
         return Event(
-            "hard bounce" if hard else "soft bounce", email, detail, "bounced" if hard else None
+            "hard bounce" if hard else "soft bounce",
+            email,
+            detail,
+            SubscriberStatus.BOUNCED if hard else None,
         )
     raise BadEvent(f"unsupported RecordType {printable(record_type, 40)!r}")
 
@@ -62,10 +66,12 @@ def parse_postmark(payload: object) -> Event:
 def apply(event: Event, provider: str, now: datetime) -> bool:
     """Record the event and suppress the address if it calls for it; say whether it did."""
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == event.email))
-    suppressed = bool(event.suppress_as and subscriber and subscriber.status not in {"bounced"})
+    suppressed = bool(
+        event.suppress_as and subscriber and subscriber.status != SubscriberStatus.BOUNCED
+    )
     if suppressed:
         reason = f"{event.kind}: {event.detail}"
-        if event.suppress_as == "bounced":
+        if event.suppress_as == SubscriberStatus.BOUNCED:
             lifecycle.bounce(subscriber, reason, now)
         else:
             lifecycle.unsubscribe(subscriber, reason, journal.SYSTEM, now)

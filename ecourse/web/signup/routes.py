@@ -14,6 +14,7 @@ from flask import (
 from ecourse.content.courses import course_by_slug, default_course
 from ecourse.core import tokens
 from ecourse.core.clock import utcnow
+from ecourse.core.statuses import SubscriberStatus
 from ecourse.engine import policy
 from ecourse.learners import signups as service
 from ecourse.web import locale as i18n
@@ -60,7 +61,9 @@ def confirm(token: str):
     except tokens.TokenError as error:
         return render_template("signup/confirm_invalid.html", expired=error.expired), 400
     subscriber = sign_up.subscriber
-    if subscriber.status == "erased":  # forgotten meanwhile: this link leads nowhere now
+    if (
+        subscriber.status == SubscriberStatus.ERASED
+    ):  # forgotten meanwhile: this link leads nowhere now
         return render_template("signup/confirm_invalid.html", expired=True), 400
     i18n.speak_for(sign_up.course, subscriber, sign_up.language)
     form = ConfirmForm()
