@@ -12,14 +12,28 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:  # for the type only: `message` builds on this module
-    from ecourse.mail.message import Message
+
+class Outgoing(Protocol):
+    """What `to_bytes` reads of a message: `ecourse.mail.message.Message`, which builds on
+    this module (so this module does not import it back)."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    sender: str
+    message_id: str
+    date: datetime
+    reply_to: str
+    headers: tuple[tuple[str, str], ...]
+
 
 CRLF = b"\r\n"
 # SMTP's line endings; a line may run to SMTP's own limit of 998 characters.
@@ -61,8 +75,6 @@ def encode_address(name: str, line: str) -> str:
 
 @lru_cache(maxsize=64)
 def _date(timestamp: float) -> str:
-    from datetime import UTC, datetime
-
     return format_datetime(datetime.fromtimestamp(timestamp, UTC))
 
 
@@ -88,7 +100,7 @@ def _part(content_type: str, body: str) -> bytes:
     return head.encode("ascii") + quoted_printable(body if body.endswith("\n") else body + "\n")
 
 
-def to_bytes(message: Message) -> bytes:
+def to_bytes(message: Outgoing) -> bytes:
     """The whole message, ready for SMTP DATA."""
     headers = [
         ("From", encode_address("From", message.sender)),
