@@ -17,8 +17,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ecourse.core.db import db
-from ecourse.core.models import Delivery, DeliveryAttempt
-from ecourse.core.statuses import AttemptOutcome, DeliveryStatus
+from ecourse.core.models import Delivery, DeliveryAttempt, Enrollment
+from ecourse.core.statuses import AttemptOutcome, DeliveryKind, DeliveryStatus
 from ecourse.engine.settings import EngineSettings
 from ecourse.mail.message import domain_of
 
@@ -75,6 +75,25 @@ def queue(
     # RETURNING, not rowcount: through the ORM, PostgreSQL's driver reports -1 rows.
     statement = _upsert().values(**values).returning(Delivery.id)
     return db.session.execute(statement).first() is not None
+
+
+def queue_lesson_now(
+    enrollment: Enrollment, lesson_id: int, key: str, now: datetime, settings: EngineSettings
+) -> bool:
+    """A lesson for this enrollment that may go at once (a learner's "send the next one
+    now", an admin's resend), under `key`."""
+    return queue(
+        key=key,
+        kind=DeliveryKind.LESSON,
+        subscriber_id=enrollment.subscriber_id,
+        course_id=enrollment.course_id,
+        enrollment_id=enrollment.id,
+        lesson_id=lesson_id,
+        round=enrollment.round,
+        now=now,
+        send_after=now,
+        settings=settings,
+    )
 
 
 def queue_many(rows: list[dict], now: datetime, settings: EngineSettings) -> None:

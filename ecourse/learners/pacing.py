@@ -93,18 +93,8 @@ def send_next_now(enrollment: Enrollment, by: journal.Actor, now: datetime) -> L
     if lesson is None:
         raise NotPossible(_l("Je hebt alle lessen al gekregen."))
     lifecycle.reopen(enrollment, now)  # a completed course has this lesson to send after all
-    ledger.queue(
-        key=planner.lesson_key(enrollment, lesson.id),
-        kind=DeliveryKind.LESSON,
-        subscriber_id=enrollment.subscriber_id,
-        course_id=enrollment.course_id,
-        enrollment_id=enrollment.id,
-        lesson_id=lesson.id,
-        round=enrollment.round,
-        now=now,
-        send_after=now,
-        settings=current.settings(),
-    )
+    key = planner.lesson_key(enrollment, lesson.id)
+    ledger.queue_lesson_now(enrollment, lesson.id, key, now, current.settings())
     tz = planner.rhythm_for(enrollment, current.settings()).tz
     enrollment.started_at = drip.shift_local(now, -timedelta(days=lesson.day), tz)
     enrollment.next_due_at = None  # in flight until the sender records it

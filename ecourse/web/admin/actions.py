@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ecourse.core import keys
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Lesson, Subscriber
-from ecourse.core.statuses import DeliveryKind, SubscriberStatus
+from ecourse.core.statuses import SubscriberStatus
 from ecourse.engine import ledger, policy
 from ecourse.journey import journal, lifecycle
 from ecourse.learners import current, pacing, privacy
@@ -62,18 +62,8 @@ def resend(enrollment: Enrollment, lesson: Lesson, admin: str, now: datetime) ->
             Delivery.key.startswith(keys.resends_of(enrollment.id), autoescape=True)
         )
     )
-    ledger.queue(
-        key=keys.resend(enrollment.id, lesson.id, earlier + 1),
-        kind=DeliveryKind.LESSON,
-        subscriber_id=subscriber.id,
-        course_id=enrollment.course_id,
-        enrollment_id=enrollment.id,
-        lesson_id=lesson.id,
-        round=enrollment.round,
-        now=now,
-        send_after=now,
-        settings=current.settings(),
-    )
+    key = keys.resend(enrollment.id, lesson.id, earlier + 1)
+    ledger.queue_lesson_now(enrollment, lesson.id, key, now, current.settings())
     _record(subscriber, "resend", f"{lesson.title} opnieuw in de wachtrij", admin, now)
     db.session.commit()
 
