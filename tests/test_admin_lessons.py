@@ -181,6 +181,10 @@ def test_invalid_lesson_form_shows_every_problem_and_saves_nothing(admin_client)
         "{{ lipsum.__globals__ }}",
         '{{ "a" * 99999999 }}',
         "{{ 9 ** 9 ** 9 }}",
+        "{{ voornaam.ljust(99999999999999999999) }}",
+        "{{ voornaam.ljust(3000000) }}",
+        "{{ voornaam.split }}",
+        '{{ "%9999999s" % voornaam }}',
     ],
 )
 def test_placeholder_payloads_are_refused_and_never_run(admin_client, app, payload):

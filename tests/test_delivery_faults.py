@@ -19,7 +19,7 @@ from ecourse.engine.recorder import retry_delay
 from ecourse.learners import current
 from ecourse.learners.signups import InvalidAddress, clean_name, normalise_address
 from ecourse.worker.passes import run_pass
-from tests.factories import enrolled, sign_up
+from tests.factories import confirm, enrolled, sign_up
 from tests.smtpserver import SMTPServer
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -351,3 +351,21 @@ def test_a_lesson_held_back_does_not_leave_its_enrollment_waiting(app, outbox):
     assert enrollment.next_due_at is not None  # not stranded: lesson 3 is planned
     run_until(later, later + timedelta(days=4))
     assert [m.subject for m in outbox if m.subject.startswith("Les")][-1] == "Les 2: Les nummer 3"
+
+
+@pytest.mark.clock
+def test_failures_are_reported_by_public_id_never_by_address(make_app, smtp_server, caplog):
+    """Logs outlive an erasure: a failed or retried delivery names its learner's public id,
+    and a relay reply that quotes the address has it taken out."""
+    make_app(**smtp_server.settings)
+    caplog.set_level(logging.DEBUG, logger="ecourse")
+    now = datetime.now(UTC)
+    gone, later = sign_up("bounce-weg@example.org", now), sign_up("later-even@example.org", now)
+    confirm(gone, now)  # no confirmation email: the lesson is the first mail either gets
+    confirm(later, now)
+    report = run_pass(now)
+    ours = [record.getMessage() for record in caplog.records if record.name.startswith("ecourse")]
+    logged = "\n".join([*report.lines(), *ours])
+    assert report.send.failed == 1 and report.send.retrying == 1
+    assert gone.public_id in logged and later.public_id in logged
+    assert "@example.org" not in logged

@@ -256,3 +256,9 @@ def test_the_snippet_downloads_as_a_file(app, admin_client):
 def test_the_admin_page_needs_a_login(client):
     response = client.get("/admin/aanmeldformulier")
     assert response.status_code == 302 and "/admin/inloggen" in response.headers["Location"]
+
+
+def test_a_time_of_thousands_of_digits_is_a_slow_visitor_not_an_error(app, client, outbox):
+    answer = snippet_post(client, elapsed_ms="9" * 4301)
+    assert is_check_email(answer)
+    assert count(Consent) == 1  # a form open that long is a person's, not a bot's

@@ -238,6 +238,7 @@ def test_my_checkins_refuses_any_enrollment_but_the_sessions_own(app, client, le
         from flask import session
 
         session["learner"] = learner.public_id
+        session["learner_since"] = 0  # a session from before the check-in: its own
         assert [row.before for row in my_checkins(enrollment).rows] == [4]
 
 

@@ -102,20 +102,35 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     journey.check("slower")
 
 
+def open_a_fresh_link(journey: Journey, smtp_server) -> None:
+    """The data needs a fresh link: asked for on the page, emailed, opened with one click."""
+    page = journey.page
+    page.get_by_role("button", name="Stuur me een link").click()
+    expect(page.get_by_text("We hebben je een link gestuurd.")).to_be_visible()
+    fresh = smtp_server.wait_for(3)[2].message
+    assert fresh["Subject"].startswith("Je link")
+    page.goto(link_in(fresh.get_body(("plain",)).get_content(), "/toegang/"))
+    journey.check("fresh-link")
+    page.get_by_role("button", name="Open mijn pagina").click()
+    expect(page.get_by_text("Je nieuwe link heeft je gegevens geopend tot")).to_be_visible()
+
+
 def download_and_delete(journey: Journey, smtp_server, address: str) -> None:
     page = journey.page
+    open_a_fresh_link(journey, smtp_server)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download mijn gegevens (JSON)").click()
     data = json.loads(open(download.value.path(), encoding="utf-8").read())
     assert data["profile"]["email"] == address
     notes = [lesson["note"] for lesson in data["enrollments"][0]["lessons"]]
     assert "Mijn kaak liet los." in notes
-    assert [c["action"] for c in data["changes"]] == ["confirm", "pause", "resume", "pace"]
+    actions = [c["action"] for c in data["changes"]]
+    assert actions == ["confirm", "pause", "resume", "pace", "access_link"]
     page.get_by_label("Ja, wis al mijn gegevens. Ik krijg daarna geen lessen meer.").check()
     page.get_by_role("button", name="Wis al mijn gegevens").click()
     assert journey.heading() == "Je gegevens zijn gewist"
     journey.check("deleted")
-    goodbye = smtp_server.wait_for(3)[2].message
+    goodbye = smtp_server.wait_for(4)[3].message
     assert goodbye["To"] == address and goodbye["Subject"] == "Je gegevens zijn gewist"
 
 

@@ -33,6 +33,17 @@ def learner(app, client, outbox):
     return subscriber
 
 
+def open_my_data(client, outbox) -> None:
+    """What the data download and erasure need: a fresh link, asked for, emailed, clicked."""
+    page = client.get(PAGE)
+    client.post("/link/mij", data={"csrf_token": csrf_token(page.text)})
+    run_pass(datetime.now(UTC))
+    fresh = next(m for m in reversed(outbox) if m.subject.startswith("Je link"))
+    link = link_in(fresh.text, "/toegang/").replace(BASE_URL, "")
+    opened = client.post(link, data={"csrf_token": csrf_token(client.get(link).text)})
+    assert opened.status_code == 302
+
+
 def enrollment() -> Enrollment:
     db.session.expire_all()
     return db.session.scalar(select(Enrollment))
@@ -150,12 +161,13 @@ def test_the_page_is_only_for_the_learner_whose_link_it_was(app, learner):
     other = enrolled("ander@example.org", datetime.now(UTC))
     with stranger.session_transaction() as session:
         session["learner"] = other.public_id
+        session["checked_at"] = datetime.now(UTC).timestamp()  # as after their fresh link
     theirs = stranger.get("/voorkeuren/mijn-gegevens.json").text
     assert "ander@example.org" in theirs and "eigen@example.org" not in theirs
 
 
 @pytest.mark.clock
-def test_my_data_holds_everything_personal(client, learner):
+def test_my_data_holds_everything_personal(client, learner, outbox):
     progress = Progress(
         enrollment_id=enrollment().id,
         lesson_id=db.session.scalar(select(Lesson.id).limit(1)),
@@ -167,6 +179,7 @@ def test_my_data_holds_everything_personal(client, learner):
     db.session.add(progress)
     db.session.commit()
     post_change(client, "/voorkeuren/testcursus/tempo", extra_days="1", step="save")
+    open_my_data(client, outbox)
     response = client.get("/voorkeuren/mijn-gegevens.json")
     assert response.headers["Content-Disposition"] == 'attachment; filename="mijn-gegevens.json"'
     data = json.loads(response.text)
@@ -184,6 +197,7 @@ def test_my_data_holds_everything_personal(client, learner):
 
 @pytest.mark.clock
 def test_delete_me_erases_at_once_and_sends_one_goodbye(client, learner, outbox):
+    open_my_data(client, outbox)
     page = client.get(PAGE)
     refused = client.post("/voorkeuren/wissen", data={"csrf_token": csrf_token(page.text)})
     assert refused.status_code == 302  # the box was not ticked: back to the page, nothing done
@@ -205,10 +219,12 @@ def test_delete_me_erases_at_once_and_sends_one_goodbye(client, learner, outbox)
     assert db.session.scalar(select(Delivery.recipient).where(Delivery.kind == "goodbye")) == ""
 
 
+@pytest.mark.clock
 def test_an_erased_person_is_nobody_to_old_links(app, client, learner, outbox):
     lesson_mail = next(m for m in outbox if m.subject.startswith("Les 1"))
     lesson_link = link_in(lesson_mail.text, "/l/").replace(BASE_URL, "")
     unsubscribe_link = link_in(lesson_mail.text, "/afmelden/").replace(BASE_URL, "")
+    open_my_data(client, outbox)
     page = client.get(PAGE)
     client.post("/voorkeuren/wissen", data={"csrf_token": csrf_token(page.text), "confirm": "y"})
     stranger = app.test_client()

@@ -134,6 +134,7 @@ def test_a_release_database_upgrades_with_ecourse_init_and_every_timeline_is_unc
 ):
     lessons = _release_courses(tmp_path / "lessons")
     _build_release(release_database, tmp_path / "data")
+    _sign_up_page(release_database, NEWSLETTER_PAGE)
     env = process_environment(
         {
             "DATABASE_URL": release_database,
@@ -151,3 +152,26 @@ def test_a_release_database_upgrades_with_ecourse_init_and_every_timeline_is_unc
     assert after.keys() == before.keys()
     for key, entries in before.items():
         assert after[key] == entries, DATA["timelines"][key]["email"]
+    assert _sign_up_page(release_database) == "https://academie.nl/e-cursus"
+
+
+# A page a sign-up came from, as a newsletter's link leaves it: the upgrade keeps the page
+# and drops what names the person.
+NEWSLETTER_PAGE = "https://academie.nl/e-cursus?email=lot%40example.org&naam=Lot#aanmelden"
+
+
+def _sign_up_page(url: str, new: str | None = None) -> str:
+    """The first sign-up's page; with `new`, set it first."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        first = connection.execute(text("SELECT min(id) FROM consent")).scalar_one()
+        if new is not None:
+            connection.execute(
+                text("UPDATE consent SET source_url = :url WHERE id = :id"),
+                {"url": new, "id": first},
+            )
+        page = connection.execute(
+            text("SELECT source_url FROM consent WHERE id = :id"), {"id": first}
+        ).scalar_one()
+    engine.dispose()
+    return page

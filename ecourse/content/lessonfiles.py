@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,12 +16,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import frontmatter
 import yaml
 
+from ecourse.content import placeholders
 from ecourse.content.markup import split_sections
 from ecourse.content.values import parse_send_time, parse_weekdays
 from ecourse.core.languages import ANY, LANGUAGES
 from ecourse.core.statuses import LessonStatus
 
 MAX_SUMMARY = 150
+# A course's folder and a lesson's file name become its address in URLs and file names.
+COURSE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+LESSON_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,118}")
+SLUG_RULE = "use lower-case letters, digits and dashes (at most 80 for a course)"
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def _read_course(path: Path, default_timezone: str, problems_out: list[str]) -> 
     problems = Problems(path / "course.yml")
     try:
         data = yaml.safe_load((path / "course.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, yaml.YAMLError, ValueError) as error:  # ValueError: not UTF-8
         problems.add(f"cannot be read: {error}")
         problems_out.extend(problems)
         return None
@@ -109,6 +115,8 @@ def _read_course(path: Path, default_timezone: str, problems_out: list[str]) -> 
         problems.add("must be a mapping of keys to values")
         problems_out.extend(problems)
         return None
+    if not COURSE_SLUG.fullmatch(path.name):
+        problems.add(f"the folder name {path.name!r} cannot be a course's address: {SLUG_RULE}")
     course = _course_from(path.name, data, default_timezone, problems)
     problems_out.extend(problems)
     return None if problems else course
@@ -178,6 +186,8 @@ def _read_lesson(path: Path, problems_out: list[str]) -> LessonFile | None:
         problems.add(f"front matter cannot be read: {error}")
         problems_out.extend(problems)
         return None
+    if not LESSON_SLUG.fullmatch(path.stem):
+        problems.add(f"the file name {path.stem!r} cannot be a lesson's address: {SLUG_RULE}")
     lesson = _lesson_from(path.stem, post.metadata, post.content, problems)
     problems_out.extend(problems)
     return None if problems else lesson
@@ -212,7 +222,18 @@ def _lesson_from(slug: str, meta: dict, content: str, problems: Problems) -> Les
         problems.add("the lesson text is empty")
     if not lesson.exercise_md:
         problems.add("no exercise: add a `## Oefening` heading with the exercise's steps")
+    _check_text(lesson, content, problems)
     return lesson
+
+
+def _check_text(lesson: LessonFile, content: str, problems: Problems) -> None:
+    """What no database can store (a NUL), and placeholders that would not work."""
+    texts = (lesson.title, lesson.summary, lesson.exercise_title, content)
+    if any("\x00" in text for text in texts):
+        problems.add("contains a NUL character; save the file as plain UTF-8 text")
+    for text in texts:
+        for problem in placeholders.problems(text):
+            problems.add(problem)
 
 
 def _name_list(value) -> tuple[str, ...]:

@@ -36,3 +36,8 @@ def resends_of(enrollment_id: int) -> str:
 def goodbye(subscriber_id: int) -> str:
     """The one email after "delete me"."""
     return f"goodbye:{subscriber_id}"
+
+
+def access(subscriber_id: int, moment: int) -> str:
+    """A fresh link asked for at `moment` (a Unix time): each request is an email of its own."""
+    return f"access:{subscriber_id}:{moment}"

@@ -44,6 +44,12 @@ def preferences_url(subscriber: Subscriber) -> str:
     return external_url("preferences.enter", token=token)
 
 
+def access_url(subscriber: Subscriber, nonce: str) -> str:
+    """The fresh link of one access email: `nonce` names that email, so it works once."""
+    token = tokens.make("access", [subscriber.public_id, nonce])
+    return external_url("access.open", token=token)
+
+
 def unsubscribe_page_url(subscriber: Subscriber, course: Course, token: str = "") -> str:
     token = token or unsubscribe_token(subscriber, course)
     return external_url("learn.unsubscribe", token=token)

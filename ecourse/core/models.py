@@ -301,6 +301,24 @@ class Admin(UserMixin, db.Model):
         return f"{self.id}:{self.session_nonce}"
 
 
+class AdminSession(db.Model):
+    """One admin login, known to the server: logging out ends it here, so a copied session
+    cookie stops working at once (not only when it is 12 hours old)."""
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the key in the cookie
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admin.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UsedLink(db.Model):
+    """A one-time link that has been used (`ecourse.learners.access`): the unique key makes a
+    second use fail, on every database and from every process."""
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LessonChange(db.Model):
     """One saved change to a lesson, with the reach the admin saw and the rule chosen."""
 

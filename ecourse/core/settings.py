@@ -183,6 +183,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CONFIRM_MAX_AGE_DAYS", 7, "Days a confirmation link stays valid.", int),
     Setting(
+        "LINK_MAX_AGE_DAYS",
+        90,
+        "Days a lesson or preferences link from an email keeps working; after that the page offers a fresh one.",
+        parse_positive_int,
+    ),
+    Setting(
         "CONFIRM_RESEND_MINUTES",
         15,
         "A repeated sign-up re-sends the confirmation at most once per this many minutes.",

@@ -46,6 +46,7 @@ class DeliveryKind(StrEnum):
     REMINDER = "reminder"
     LESSON = "lesson"
     GOODBYE = "goodbye"  # the one email after "delete me"
+    ACCESS = "access"  # a fresh link asked for: an hour, once, to see or erase one's data
 
 
 class AttemptOutcome(StrEnum):

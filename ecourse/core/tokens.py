@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = {"confirm", "form", "lesson", "unsubscribe", "preferences"}
+PURPOSES = {"access", "confirm", "form", "lesson", "unsubscribe", "preferences"}
 
 
 class TokenError(Exception):

@@ -25,7 +25,10 @@ PERSONAL_FIELDS = {
     DeliveryKind.REMINDER: ("first_name", "confirm_url"),
     DeliveryKind.LESSON: ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
     DeliveryKind.GOODBYE: (),
+    DeliveryKind.ACCESS: ("first_name", "access_url"),
 }
+# How long a fresh link works (`ecourse.learners.access` holds it to this, once).
+ACCESS_LINK_MINUTES = 60
 # Transactional emails about a sign-up itself, sent only while it is unconfirmed.
 
 
@@ -65,6 +68,9 @@ def shared_context(
         return context | {"valid_days": days, "preview": preview % {"title": course.title}}
     if kind == DeliveryKind.GOODBYE:
         return context | {"preview": _("Je gegevens zijn gewist. Je krijgt niets meer van ons.")}
+    if kind == DeliveryKind.ACCESS:
+        preview = _("Je link werkt een uur en één keer.")
+        return context | {"valid_minutes": ACCESS_LINK_MINUTES, "preview": preview}
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
     return context | {
@@ -93,11 +99,16 @@ def personal_values(
     lesson: Lesson | None,
     sign_up: Consent | None = None,
     unsubscribe_token: str = "",
+    access_nonce: str = "",
 ) -> dict[str, str]:
     """The values that differ per recipient: the name and the signed links. A confirmation
-    links to its own sign-up, and greets a person we know by the name they confirmed."""
+    links to its own sign-up, and greets a person we know by the name they confirmed; a
+    fresh link names its own email (`access_nonce`), so it works once."""
     if kind == DeliveryKind.GOODBYE:
         return {}
+    if kind == DeliveryKind.ACCESS:
+        url = links.access_url(subscriber, access_nonce)
+        return {"first_name": subscriber.first_name, "access_url": url}
     if kind in SIGNUP_KINDS:
         name = subscriber.first_name or (sign_up.first_name if sign_up else "")
         return {"first_name": name, "confirm_url": links.confirm_url(sign_up)}
@@ -138,8 +149,11 @@ class Renderer:
         lesson: Lesson | None,
         sign_up: Consent | None = None,
         unsubscribe_token: str = "",
+        access_nonce: str = "",
     ):
-        values = personal_values(kind, subscriber, course, lesson, sign_up, unsubscribe_token)
+        values = personal_values(
+            kind, subscriber, course, lesson, sign_up, unsubscribe_token, access_nonce
+        )
         return self.fill(kind, course, lesson, values, language_of(course, subscriber, sign_up))
 
     def fill(
@@ -196,7 +210,8 @@ def build(
     lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
     lesson_email = kind == DeliveryKind.LESSON
     unsubscribe = links.unsubscribe_token(subscriber, course) if lesson_email else ""
-    rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe)
+    nonce = link_nonce(message_id) if kind == DeliveryKind.ACCESS else ""
+    rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe, nonce)
     settings = renderer.settings
     return Message(
         to=to or subscriber.email,
@@ -211,6 +226,12 @@ def build(
         if lesson_email
         else (),
     )
+
+
+def link_nonce(message_id: str) -> str:
+    """What names one email in its one-time link: its Message-ID's unique part (an HMAC of
+    the ledger key, so it reveals nothing and differs for every email)."""
+    return message_id.strip("<>").partition("@")[0]
 
 
 def _unsubscribe_headers(

@@ -19,6 +19,9 @@ from ecourse.core.statuses import (
 ENDED = (EnrollmentStatus.STOPPED, EnrollmentStatus.BOUNCED, EnrollmentStatus.ERASED)
 # A lesson may still go to a course that is active, or completed (an admin's resend).
 LESSON_GOES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
+# A fresh link goes to a learner, also one who unsubscribed (their data is still theirs to
+# see or erase); never to an address that bounced or was never confirmed.
+ACCESS_GOES = (SubscriberStatus.ACTIVE, SubscriberStatus.UNSUBSCRIBED)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ def skip_reason(facts: Facts) -> str | None:
         return None if erased and facts.has_recipient else "nothing to send to"
     if facts.subscriber == SubscriberStatus.ERASED:
         return "erased"
+    if facts.kind == DeliveryKind.ACCESS:  # asked for a moment ago, by the person or for them
+        return None if facts.subscriber in ACCESS_GOES else str(facts.subscriber)
     if facts.kind in (DeliveryKind.CONFIRM, DeliveryKind.REMINDER):
         return _sign_up_reason(facts)
     return _lesson_reason(facts)

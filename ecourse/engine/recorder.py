@@ -7,6 +7,7 @@ configured horizon; a bounce suppresses the address.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -86,7 +87,7 @@ def record(
         delivery.status, delivery.last_error = DeliveryStatus.QUEUED, outcome.detail
         delivery.send_after = now + retry_delay(delivery.attempts, settings)
         report.retrying += 1
-        report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
+        report.errors.append(for_the_log(delivery, outcome.detail))
         _log(delivery, now, AttemptOutcome.RETRY, outcome.detail)
 
 
@@ -118,6 +119,17 @@ def _mark_sent(ids: list[int], now: datetime, report: SendReport) -> None:
     report.sent += len(ids)
 
 
+def for_the_log(delivery: Delivery, detail: str) -> str:
+    """A failure as the pass report logs it: the learner's public id, never their address
+    (logs outlive an erasure), and the relay's reply with any quoted address taken out."""
+    subscriber = delivery.subscriber
+    address = delivery.recipient or subscriber.email
+    reply = (
+        re.sub(re.escape(address), "(address)", detail, flags=re.IGNORECASE) if address else detail
+    )
+    return f"subscriber {subscriber.public_id}, delivery {delivery.id}: {reply}"
+
+
 def _failed(
     delivery: Delivery,
     outcome: Outcome,
@@ -127,7 +139,7 @@ def _failed(
 ) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.FAILED, outcome.detail
     report.failed += 1
-    report.errors.append(f"{delivery.subscriber.email}: {outcome.detail}")
+    report.errors.append(for_the_log(delivery, outcome.detail))
     _log(delivery, now, AttemptOutcome.FAILED, outcome.detail)
     if delivery.kind == DeliveryKind.GOODBYE:  # the person is erased already; nothing more to stop
         delivery.recipient = ""

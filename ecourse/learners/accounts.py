@@ -1,14 +1,16 @@
-"""Admin accounts: created and re-keyed from the command line, checked at login."""
+"""Admin accounts: created and re-keyed from the command line, checked at login, and each
+login a session the server can end."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecourse.core.db import db
-from ecourse.core.models import Admin, new_public_id
+from ecourse.core.models import Admin, AdminSession, new_public_id
 
 MIN_PASSWORD_LENGTH = 10
 # Checked against when the address is unknown, so a wrong address costs as long as a
@@ -70,3 +72,26 @@ def authenticate(email: str, password: str) -> Admin | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return admin if check_password_hash(admin.password_hash, password) else None
+
+
+def open_session(admin: Admin, now: datetime) -> str:
+    """A new login: its key goes into the session cookie (the caller commits)."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(AdminSession(id=key, admin_id=admin.id, started_at=now))
+    return key
+
+
+def session_open(key: object, admin_id: int) -> bool:
+    """Whether the login `key` names is this admin's and has not been ended."""
+    if not isinstance(key, str) or not key:
+        return False
+    found = db.session.get(AdminSession, key)
+    return found is not None and found.admin_id == admin_id and found.ended_at is None
+
+
+def close_session(key: object, now: datetime) -> None:
+    """End a login on the server (the caller commits); a copied cookie opens nothing after."""
+    if isinstance(key, str) and key:
+        found = db.session.get(AdminSession, key)
+        if found is not None and found.ended_at is None:
+            found.ended_at = now

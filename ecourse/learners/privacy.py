@@ -21,6 +21,7 @@ from ecourse.core.models import (
     Subscriber,
 )
 from ecourse.journey import lifecycle
+from ecourse.learners import signups
 
 
 def erased_address(subscriber: Subscriber) -> str:
@@ -39,6 +40,7 @@ def erase(subscriber: Subscriber, reason: str, now: datetime) -> None:
     subscriber.send_time = None
     for consent in subscriber.consents:
         consent.ip_address, consent.user_agent = "", ""
+        consent.source_url = signups.page_only(consent.source_url)
         consent.first_name, consent.timezone = "", None
         consent.remind_at = consent.forget_at = None
     _erase_mail_texts(subscriber.id, old_email)

@@ -6,6 +6,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -182,6 +183,16 @@ def _reminded(sign_ups: list[Consent]) -> bool:
     return db.session.scalar(reminders.limit(1)) is not None
 
 
+def page_only(url: str) -> str:
+    """The page a sign-up came from, without its query string or fragment: a newsletter's
+    link may carry `?email=…&naam=…`, and the page alone is all the record needs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL after all: keep what comes before any "?" or "#"
+        return url.split("?", 1)[0].split("#", 1)[0]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
 def record_consent(
     subscriber: Subscriber, course: Course, text: str, origin: Origin, now: datetime
 ) -> Consent:
@@ -191,7 +202,7 @@ def record_consent(
         course_id=course.id,
         text=text,
         text_hash=hashlib.sha256(text.encode()).hexdigest(),
-        source_url=origin.source_url[:500],
+        source_url=page_only(origin.source_url)[:500],
         ip_address=origin.ip_address[:64],
         user_agent=origin.user_agent[:500],
         created_at=now,

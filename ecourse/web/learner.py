@@ -133,10 +133,11 @@ def record_checkin(
     return progress
 
 
-def checkins(enrollment: Enrollment) -> list[tuple[Lesson, int | None, int | None]]:
-    """The learner's tension scores per lesson, in course order; lessons without any are left out."""
+def checkins(enrollment: Enrollment) -> list[tuple[Lesson, Progress]]:
+    """The learner's check-ins with a tension score, in course order (lessons without any
+    are left out)."""
     rows = db.session.execute(
-        select(Lesson, Progress.tension_before, Progress.tension_after)
+        select(Lesson, Progress)
         .join(Progress, Progress.lesson_id == Lesson.id)
         .where(
             Progress.enrollment_id == enrollment.id,

@@ -3,11 +3,27 @@ preview of a lesson being edited."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import render_template
 
 from ecourse.content import rendered
+from ecourse.core.clock import utcnow
 from ecourse.core.models import Course
+from ecourse.web import sessions
 from ecourse.web.signupforms import ConfirmForm
+
+
+@dataclass(frozen=True)
+class HiddenCheckin:
+    """What a lesson page shows of a check-in this session may not see (`sessions.shows`):
+    that the exercise was done, and nothing the learner wrote."""
+
+    exercise_done_at: datetime | None
+    tension_before: None = None
+    tension_after: None = None
+    note: str = ""
 
 
 def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
@@ -17,12 +33,14 @@ def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
     one was refused (`checkin_errors`).
     """
     page = rendered.lesson_page(lesson, subscriber.first_name)
+    earlier_hidden = not sessions.shows(progress, utcnow())
     return render_template(
         "learn/lesson.html",
         course=course,
         lesson=lesson,
         subscriber=subscriber,
-        progress=progress,
+        progress=HiddenCheckin(progress.exercise_done_at) if earlier_hidden else progress,
+        earlier_hidden=earlier_hidden,
         form=ConfirmForm(),
         reading_minutes=page.reading_minutes,
         body=page.body,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, render_template, request
+from typing import Any
+
+from flask import Flask, Response, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,6 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def init_app(app: Flask) -> None:
     if app.config["ECOURSE"]["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.before_request(_upload_limit)  # before CSRF protection reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     app.before_request(_refuse_nul)
@@ -38,13 +41,52 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
 
 
+def allows_upload(most_bytes: int):
+    """Let this view take a request of up to `most_bytes` (a file upload); every other
+    request stays under MAX_CONTENT_LENGTH (1 MB). A bigger one gets a 413."""
+
+    def mark(view):
+        view.max_upload_bytes = most_bytes
+        return view
+
+    return mark
+
+
+def _upload_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    most = getattr(view, "max_upload_bytes", None)
+    if most:
+        request.max_content_length = most
+
+
 def _refuse_nul() -> None:
-    """A NUL byte is never part of a real URL or form; PostgreSQL cannot even store it."""
-    values = [request.path, *request.args.values()]
+    """A NUL byte or a lone surrogate is never part of a real URL or form; PostgreSQL
+    cannot even store a NUL, and no database driver can encode a lone surrogate."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
     if request.method == "POST" and request.mimetype != "application/json":
-        values += request.form.values()
-    if any("\x00" in value for value in values):
+        values += [*request.form.keys(), *request.form.values()]
+    if not all(storable(value) for value in values):
         abort(400)
+
+
+def storable(text: str) -> bool:
+    """Whether every database can keep this text: no NUL, valid UTF-8 all through."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, such as "\ud800" from JSON
+        return False
+    return True
+
+
+def json_body() -> Any:
+    """The request's JSON, or None when it is not JSON we can read: broken, or nested so
+    deep (thousands of `[`) that parsing it would exhaust the stack."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _security_headers(response: Response) -> Response:
@@ -57,6 +99,10 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        # Pages carry a learner's notes, an admin's lists, a session's CSRF token: no
+        # browser or proxy cache may keep them. Only the static files are cacheable.
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

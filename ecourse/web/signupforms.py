@@ -19,8 +19,8 @@ MESSAGES = {
 }
 
 
-class SignupForm(FlaskForm):
-    email = EmailField(
+def email_field() -> EmailField:
+    return EmailField(
         _l("Je e-mailadres"),
         validators=[
             DataRequired(MESSAGES["email"]),
@@ -28,6 +28,10 @@ class SignupForm(FlaskForm):
         ],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
+
+
+class SignupForm(FlaskForm):
+    email = email_field()
     first_name = StringField(
         _l("Je voornaam (mag je leeg laten)"),
         validators=[Length(max=100, message=MESSAGES["first_name"])],
@@ -58,3 +62,16 @@ class EmbeddedSignupForm(SignupForm):
 
 class ConfirmForm(FlaskForm):
     """One button: confirming takes a deliberate click, so a mail scanner's visit does not."""
+
+
+class FreshLinkForm(FlaskForm):
+    """ "Send me a fresh link": only an address; the answer is the same whoever it is."""
+
+    email = EmailField(
+        _l("Je e-mailadres"),
+        validators=[
+            DataRequired(MESSAGES["email"]),
+            Length(max=320, message=MESSAGES["email_length"]),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )

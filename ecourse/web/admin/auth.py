@@ -1,7 +1,9 @@
 """Logging in and out, and the rule that every admin URL needs a logged-in admin.
 
 The login id Flask-Login keeps in the session is `<admin id>:<session nonce>`; a new
-password draws a new nonce, so sessions issued before it no longer load an admin.
+password draws a new nonce, so sessions issued before it no longer load an admin. Each
+login is also a row (`AdminSession`) named in the cookie: logging out closes it, so a copy
+of the cookie stops working at once.
 """
 
 from __future__ import annotations
@@ -57,15 +59,18 @@ def load_admin(login_id: str) -> Admin | None:
 def require_admin():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated or _session_too_old():
+    if not current_user.is_authenticated or not _session_live(utcnow()):
         logout_user()
         return login_manager.unauthorized()
     return None
 
 
-def _session_too_old() -> bool:
+def _session_live(now) -> bool:
+    """Whether this login is still open on the server: not logged out, not 12 hours old."""
     since = session.get("admin_since")
-    return since is None or utcnow().timestamp() - since > ADMIN_SESSION_HOURS * 3600
+    if since is None or now.timestamp() - since > ADMIN_SESSION_HOURS * 3600:
+        return False
+    return accounts.session_open(session.get("admin_session"), current_user.id)
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -87,16 +92,19 @@ def _log_in(admin: Admin):
     session.clear()  # a fresh session: nothing planted before the login survives it
     if learner:
         session["learner"] = learner
+    now = utcnow()
     login_user(admin)
-    session["admin_since"] = utcnow().timestamp()
-    admin.last_login_at = utcnow()
+    session["admin_since"] = now.timestamp()
+    session["admin_session"] = accounts.open_session(admin, now)
+    admin.last_login_at = now
     db.session.commit()
     return redirect(_safe_next(request.args.get("next")))
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside /admin: never an open redirect to another site."""
-    if target:
+    """Only a path inside /admin: never an open redirect to another site, and never a
+    header a newline could break."""
+    if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/"):
             return target
@@ -105,6 +113,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.post("/uitloggen")
 def logout():
+    accounts.close_session(session.pop("admin_session", None), utcnow())
+    db.session.commit()
     logout_user()
     session.pop("admin_since", None)
     flash("Je bent uitgelogd.")

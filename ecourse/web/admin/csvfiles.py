@@ -72,24 +72,32 @@ def check(data: bytes) -> Checked:
         checked.problem = "Het bestand is geen UTF-8-tekst. Sla het op als CSV (UTF-8)."
         return checked
     dialect = _dialect(text)
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        _check_rows(csv.DictReader(io.StringIO(text), dialect=dialect), checked)
+    except csv.Error as error:  # a field over csv's limit (128 KiB), a stray NUL, …
+        checked.good.clear()
+        checked.rejected.clear()
+        checked.problem = f"Dit bestand is geen CSV die we kunnen lezen ({error})."
+    return checked
+
+
+def _check_rows(reader: csv.DictReader, checked: Checked) -> None:
     headers = [name.strip().lower() for name in reader.fieldnames or []]
     if "email" not in headers:
         checked.problem = "De eerste regel moet kolomnamen hebben, met in elk geval 'email'."
-        return checked
+        return
     reader.fieldnames = headers
     seen: set[str] = set()
     existing = _existing_addresses()
     for line, raw in enumerate(reader, start=2):
         if line > MAX_ROWS + 1:
             checked.problem = f"Meer dan {MAX_ROWS} regels; splits het bestand."
-            return checked
+            return
         row, reason = _row(line, raw, seen, existing)
         if row is None:
             checked.rejected.append((line, reason))
         else:
             checked.good.append(row)
-    return checked
 
 
 def _dialect(text: str):

@@ -12,6 +12,7 @@ from ecourse.learners.signups import consent_text
 from ecourse.web import origins
 from ecourse.web.admin.lessons import course_or_404
 from ecourse.web.admin.routes import bp
+from ecourse.web.admin.transfer import safe_name
 from ecourse.web.snippet import snippet_for
 
 
@@ -34,5 +35,7 @@ def snippet_file(slug: str):
     return Response(
         snippet_for(course) + "\n",
         mimetype="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="aanmelden-{course.slug}.html"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="aanmelden-{safe_name(course.slug)}.html"'
+        },
     )

@@ -12,11 +12,15 @@ from ecourse.core.models import Course
 from ecourse.web.admin import csvfiles
 from ecourse.web.admin.forms import SubscriberImportForm
 from ecourse.web.admin.routes import bp
+from ecourse.web.security import allows_upload
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# The request may be a little bigger than the file: the form's other fields come with it.
+UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 @bp.route("/deelnemers/import", methods=["GET", "POST"])
+@allows_upload(UPLOAD_REQUEST_BYTES)
 def import_subscribers():
     form = SubscriberImportForm()
     courses = list(db.session.scalars(select(Course).order_by(Course.id)))

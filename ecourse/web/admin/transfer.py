@@ -6,6 +6,7 @@ import re
 import secrets
 import shutil
 import zipfile
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +20,9 @@ from ecourse.core.statuses import LateRule
 from ecourse.learners import lessonchanges as editing
 from ecourse.web.admin.forms import ImportApplyForm, ImportForm
 from ecourse.web.admin.lessons import course_or_404
+from ecourse.web.admin.peopleimport import UPLOAD_REQUEST_BYTES
 from ecourse.web.admin.routes import bp
+from ecourse.web.security import allows_upload
 
 MAX_FILES = 500
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024
@@ -29,17 +32,23 @@ UPLOAD_NAME = re.compile(r"(?P<at>[0-9]{1,12})-[A-Za-z0-9_-]{22}")
 UPLOAD_KEPT = timedelta(days=1)  # a checked upload not imported within a day is removed
 
 
+def safe_name(slug: str) -> str:
+    """A course's slug as a file name in a header: only letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9-]", "-", slug.lower())[:80] or "cursus"
+
+
 @bp.get("/cursussen/<slug>/export")
 def export_course(slug: str):
     course = course_or_404(slug)
     headers = {
         "Content-Type": "application/zip",
-        "Content-Disposition": f'attachment; filename="{course.slug}.zip"',
+        "Content-Disposition": f'attachment; filename="{safe_name(course.slug)}.zip"',
     }
     return lessonwriter.course_zip(course), 200, headers
 
 
 @bp.route("/cursussen/<slug>/import", methods=["GET", "POST"])
+@allows_upload(UPLOAD_REQUEST_BYTES)
 def import_course(slug: str):
     """Two steps, like saving a lesson: upload and check (who each change reaches), then
     import with the rule chosen for learners already past a new or moved lesson."""
@@ -113,30 +122,79 @@ def _run(folder: Path, rule: str, apply: bool):
             folder, zone, rule, current_user.email, utcnow(), apply=apply
         )
     except catalog.ImportRefused as refused:
-        root = f"{folder}/"
-        return [problem.replace(root, "") for problem in refused.problems], None, []
+        # Say which file, never where it waits on the server.
+        return [_without(folder, problem) for problem in refused.problems], None, []
     return [], report, imported
 
 
+def _without(folder: Path, problem: str) -> str:
+    return problem.replace(f"{folder}/", "").replace(str(folder), "het bestand")
+
+
 def unpack(upload: FileStorage, folder: Path) -> list[str]:
-    """Extract only course files, refusing paths that leave the folder and zip bombs."""
+    """Extract only course files, refusing paths that leave the folder and zip bombs.
+
+    A damaged or odd archive (a bad checksum, sizes that lie, encryption, an unknown
+    compression method, a file where a folder should be) is refused with one plain message.
+    """
     try:
         archive = zipfile.ZipFile(upload.stream)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         return ["Dit is geen geldig .zip-bestand."]
     with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        if len(members) > MAX_FILES:
-            return [f"Meer dan {MAX_FILES} bestanden; is dit de goede map?"]
-        if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
-            return ["Uitgepakt groter dan 20 MB; dat is geen cursusmap."]
-        for info in members:
-            path = PurePosixPath(info.filename)
-            if path.is_absolute() or ".." in path.parts:
-                return [f"{info.filename}: een pad buiten de map is niet toegestaan."]
-            if path.suffix not in {".md", ".yml"}:
-                continue
-            target = folder.joinpath(*path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(info))
+        try:
+            return _extract(archive, folder)
+        except UNREADABLE as error:
+            return [f"Dit .zip-bestand kunnen we niet uitpakken ({_why(error)})."]
+
+
+# What reading a damaged or unusual member can raise: zipfile's own errors, zlib's and
+# bz2's, "encrypted" (RuntimeError), an unknown method (NotImplementedError), a member
+# whose name is a folder of another (OSError).
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    RuntimeError,
+    NotImplementedError,
+    OSError,
+    EOFError,
+    ValueError,
+)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, RuntimeError) and "encrypted" in str(error):
+        return "het is versleuteld"
+    if isinstance(error, NotImplementedError):
+        return "een onbekende manier van inpakken"
+    if isinstance(error, OSError):
+        return "een bestand en een map met dezelfde naam"
+    return "het is beschadigd"
+
+
+def _extract(archive: zipfile.ZipFile, folder: Path) -> list[str]:
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) > MAX_FILES:
+        return [f"Meer dan {MAX_FILES} bestanden; is dit de goede map?"]
+    if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+        return [TOO_BIG]
+    left = MAX_UNPACKED_BYTES
+    for info in members:
+        path = PurePosixPath(info.filename)
+        if path.is_absolute() or ".." in path.parts:
+            return [f"{info.filename}: een pad buiten de map is niet toegestaan."]
+        if path.suffix not in {".md", ".yml"}:
+            continue
+        with archive.open(info) as source:  # the header's size may lie: count as we read
+            data = source.read(left + 1)
+        left -= len(data)
+        if left < 0:
+            return [TOO_BIG]
+        target = folder.joinpath(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     return []
+
+
+TOO_BIG = "Uitgepakt groter dan 20 MB; dat is geen cursusmap."

@@ -55,6 +55,8 @@ WORDS = {
     "confirm": "bevestigingsmail",
     "reminder": "herinnering om te bevestigen",
     "goodbye": "afscheid na wissen",
+    "access": "verse link op verzoek",
+    "access_link": "verse link gevraagd",
     "lesson": "les",
     # reasons the engine and the drip rules give
     "draft: not published": "concept: niet gepubliceerd",

@@ -106,11 +106,12 @@ def _accepted():
 def _payload() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, _("Stuur de aanmelding als JSON (Content-Type: application/json)."))
-    payload = request.get_json(silent=True)
+    payload = web.json_body()
     if not isinstance(payload, dict):
         raise ApiError(400, _("Dit is geen geldig JSON-object."))
     for name in TEXT_FIELDS:
-        if not isinstance(payload.get(name, ""), str):
+        value = payload.get(name, "")
+        if not isinstance(value, str) or not web.storable(value):
             raise ApiError(400, _("%(field)s hoort tekst te zijn.", field=name), name)
     return payload
 

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from ecourse.core.clock import utcnow
 from ecourse.core.models import Enrollment
-from ecourse.web import charts
+from ecourse.web import charts, sessions
 from ecourse.web import learner as service
 from ecourse.web.learn.routes import bp, posted_lesson
 from ecourse.web.lessonpage import render_lesson
@@ -96,9 +96,26 @@ def checkin(course_slug: str, lesson_slug: str):
             checkin_errors={"part": part, "messages": errors},
         )
         return page, 400
-    service.record_checkin(access.enrollment, access.lesson, changes, utcnow())
+    now = utcnow()
+    earlier = service.progress_for(access.enrollment, access.lesson)
+    if not sessions.shows(earlier, now):
+        sessions.hide(earlier)
+        changes = added_to_hidden(changes, earlier)
+    service.record_checkin(access.enrollment, access.lesson, changes, now)
     target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug, bewaard=part)
     return redirect(f"{target}#check-in-{part}")
+
+
+def added_to_hidden(changes: dict[str, int | str | None], earlier) -> dict[str, int | str | None]:
+    """A check-in written to one this session cannot see: nothing of the earlier one is lost.
+
+    The form showed empty fields, so an empty field means "no answer now", not "erase": it
+    keeps the earlier value. A new note goes below the earlier one; new scores are today's.
+    """
+    kept = {column: value for column, value in changes.items() if value not in (None, "")}
+    if kept.get("note") and earlier.note:
+        kept["note"] = f"{earlier.note}\n\n{kept['note']}"
+    return kept
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,8 @@ class CheckinRow:
 @dataclass(frozen=True)
 class MyCheckins:
     rows: list[CheckinRow]
-    chart: Markup
+    chart: Markup | None
+    hidden: int  # check-ins this session may not see (`sessions.shows`)
 
 
 @bp.app_template_global()
@@ -120,19 +138,23 @@ def my_checkins(enrollment: Enrollment | None) -> MyCheckins | None:
     """The session learner's own check-ins, as a chart and its rows; None when there are none.
 
     A template global, so the overview page can show them; it refuses any enrollment but the
-    session's own, so no page can ever show one learner's scores to another.
+    session's own, so no page can ever show one learner's scores to another. Of those, it
+    shows the ones this session may see (written in it, or all after a fresh link) and counts
+    the rest.
     """
-    if enrollment is None or enrollment.subscriber.public_id != session.get("learner"):
+    if enrollment is None or enrollment.subscriber.public_id != session.get(sessions.LEARNER):
         return None
+    now = utcnow()
     found = service.checkins(enrollment)
+    shown = [(lesson, progress) for lesson, progress in found if sessions.shows(progress, now)]
     if not found:
         return None
     numbers = {lesson.id: n for n, lesson in enumerate(enrollment.course.published_lessons, 1)}
     rows = [
-        CheckinRow(numbers.get(lesson.id, 0), lesson.title, before, after)
-        for lesson, before, after in found
+        CheckinRow(numbers.get(lesson.id, 0), lesson.title, each.tension_before, each.tension_after)
+        for lesson, each in shown
     ]
-    return MyCheckins(rows, _chart(rows))
+    return MyCheckins(rows, _chart(rows) if rows else None, len(found) - len(shown))
 
 
 def _chart(rows: list[CheckinRow]) -> Markup:

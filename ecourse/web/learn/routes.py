@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ecourse.core import tokens
@@ -18,29 +18,28 @@ from ecourse.core.db import db
 from ecourse.core.models import Course, Enrollment, Lesson, Subscriber, zone_for
 from ecourse.learners import timeline
 from ecourse.web import learner as service
+from ecourse.web import sessions
 from ecourse.web.lessonpage import render_lesson
 from ecourse.web.signupforms import ConfirmForm
 
 bp = Blueprint("learn", __name__)
 
 
-@bp.get("/l/<token>")
+@bp.route("/l/<token>", methods=["GET", "POST"])
 def enter(token: str):
+    """A lesson link: the learner's lesson, under a clean URL (see `sessions.open_link`)."""
     try:
-        public_id, lesson_id = tokens.read("lesson", token)
-    except (tokens.TokenError, ValueError, TypeError):
-        return render_template("learn/link_invalid.html"), 400
+        public_id, lesson_id = tokens.read("lesson", token, sessions.link_max_age())
+    except tokens.TokenError as error:
+        return sessions.link_refused(expired=error.expired)
+    except (ValueError, TypeError):
+        return sessions.link_refused()
     subscriber = service.learner(public_id)
-    lesson = db.session.get(Lesson, lesson_id)
+    lesson = db.session.get(Lesson, lesson_id) if isinstance(lesson_id, int) else None
     if subscriber is None or lesson is None:
-        return render_template("learn/link_invalid.html"), 404
-    session.permanent = True
-    session["learner"] = subscriber.public_id
-    response = redirect(
-        url_for("learn.lesson", course_slug=lesson.course.slug, lesson_slug=lesson.slug)
-    )
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+        return sessions.link_refused(status=404)
+    target = url_for("learn.lesson", course_slug=lesson.course.slug, lesson_slug=lesson.slug)
+    return sessions.open_link(subscriber, target, utcnow())
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,29 @@ from ecourse.core.statuses import DeliveryKind
 from ecourse.engine import ledger
 from ecourse.journey import journal
 from ecourse.learners import current, privacy
+from ecourse.web import sessions
 from ecourse.web.learner import current_learner
 from ecourse.web.preferences import forms
 from ecourse.web.preferences.routes import bp, first_error
 from ecourse.worker.scheduler import wake
 
 
-@bp.get("/mijn-gegevens.json")
-def download():
+def checked_learner():
+    """The session's learner if a fresh link opened their data (`ecourse.web.sessions`);
+    otherwise the page to answer with instead."""
     subscriber = current_learner()
     if subscriber is None:
-        return render_template("preferences/need_link.html"), 403
+        return None, (render_template("preferences/need_link.html"), 403)
+    if not sessions.is_checked(utcnow()):
+        return None, (render_template("preferences/need_fresh_link.html"), 403)
+    return subscriber, None
+
+
+@bp.get("/mijn-gegevens.json")
+def download():
+    subscriber, refusal = checked_learner()
+    if refusal:
+        return refusal
     body = json.dumps(export(subscriber), ensure_ascii=False, indent=2)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -137,9 +149,9 @@ def _event(event: Event) -> dict:
 @bp.post("/wissen")
 def delete_me():
     """Erase everything personal at once; one last email says that nothing more will come."""
-    subscriber = current_learner()
-    if subscriber is None:
-        return render_template("preferences/need_link.html"), 403
+    subscriber, refusal = checked_learner()
+    if refusal:
+        return refusal
     form = forms.DeleteForm()
     if not form.validate_on_submit():
         flash(first_error(form), "error")

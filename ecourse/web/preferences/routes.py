@@ -7,7 +7,7 @@ transaction, reads the new dates of the coming lessons, and rolls everything bac
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
@@ -22,27 +22,24 @@ from ecourse.journey import journal
 from ecourse.learners import current, pacing
 from ecourse.web import learner as learners
 from ecourse.web import locale as i18n
+from ecourse.web import sessions
 from ecourse.web.preferences import forms
 from ecourse.worker.scheduler import wake
 
 bp = Blueprint("preferences", __name__, url_prefix="/voorkeuren")
 
 
-@bp.get("/link/<token>")
+@bp.route("/link/<token>", methods=["GET", "POST"])
 def enter(token: str):
     """The signed link from an email: remember the learner, then a clean URL."""
     try:
-        public_id = tokens.read("preferences", token)
-    except tokens.TokenError:
-        return render_template("learn/link_invalid.html"), 400
-    subscriber = learners.learner(public_id)
+        public_id = tokens.read("preferences", token, sessions.link_max_age())
+    except tokens.TokenError as error:
+        return sessions.link_refused(expired=error.expired)
+    subscriber = learners.learner(public_id if isinstance(public_id, str) else None)
     if subscriber is None:
-        return render_template("learn/link_invalid.html"), 404
-    session.permanent = True
-    session["learner"] = subscriber.public_id
-    response = redirect(url_for("preferences.page"))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+        return sessions.link_refused(status=404)
+    return sessions.open_link(subscriber, url_for("preferences.page"), utcnow())
 
 
 @bp.get("/")
@@ -76,6 +73,7 @@ def _page(subscriber, proposal=None, status: int = 200):
         language_form=_language_form(subscriber),
         proposal=proposal,
         zone=subscriber.timezone or _course_zone(subscriber),
+        checked_until=sessions.checked_until(now),
     ), status
 
 

@@ -12,9 +12,13 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ecourse.core.clock import utcnow
 from ecourse.web.providers import events
-from ecourse.web.security import csrf
+from ecourse.web.security import csrf, json_body, limiter
 
 bp = Blueprint("providers", __name__, url_prefix="/webhooks")
+
+
+def _refused(response) -> bool:
+    return response.status_code == 401
 
 
 def _authorised(secret: str) -> bool:
@@ -26,6 +30,9 @@ def _authorised(secret: str) -> bool:
 
 @bp.post("/postmark")
 @csrf.exempt
+# Only wrong secrets count: a client guessing at the secret gets a few tries a minute,
+# while the provider's real events are never held back.
+@limiter.limit("10 per minute;100 per day", deduct_when=_refused)
 def postmark():
     secret = current_app.config["ECOURSE"]["WEBHOOK_SECRET"]
     if not secret:
@@ -37,7 +44,7 @@ def postmark():
             {"WWW-Authenticate": 'Basic realm="ecourse"'},
         )
     try:
-        event = events.parse_postmark(request.get_json(silent=True))
+        event = events.parse_postmark(json_body())
     except events.BadEvent as error:
         return jsonify(error=str(error)), 400
     suppressed = events.apply(event, "postmark", utcnow())

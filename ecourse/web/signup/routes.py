@@ -7,7 +7,6 @@ from flask import (
     abort,
     redirect,
     render_template,
-    session,
     url_for,
 )
 
@@ -18,7 +17,7 @@ from ecourse.core.statuses import SubscriberStatus
 from ecourse.engine import policy
 from ecourse.learners import signups as service
 from ecourse.web import locale as i18n
-from ecourse.web import timetrap
+from ecourse.web import sessions, timetrap
 from ecourse.web.signing_up import landing_page, register_form, signup_limit
 from ecourse.web.signupforms import ConfirmForm, SignupForm
 from ecourse.worker.scheduler import wake
@@ -66,17 +65,33 @@ def confirm(token: str):
     ):  # forgotten meanwhile: this link leads nowhere now
         return render_template("signup/confirm_invalid.html", expired=True), 400
     i18n.speak_for(sign_up.course, subscriber, sign_up.language)
+    if sign_up.confirmed_at is not None:  # used before: a forwarded copy opens nothing
+        return _used_before(sign_up)
     form = ConfirmForm()
-    if sign_up.confirmed_at is None and not form.validate_on_submit():
+    if not form.validate_on_submit():
         return render_template("signup/confirm.html", form=form)
-    if service.confirm(sign_up, utcnow()) is not None:
+    now = utcnow()
+    if service.confirm(sign_up, now) is not None:
         wake()
-    session.permanent = True
-    session["learner"] = subscriber.public_id
+    if not sessions.names_someone_else(subscriber):  # never a silent switch of learner
+        sessions.enter(subscriber, now)
     enrollment = sign_up.enrollment
     return render_template(
         "signup/confirmed.html",
         subscriber=subscriber,
         enrollment=enrollment,
         under_way=enrollment.status in policy.UNDER_WAY,
+    )
+
+
+def _used_before(sign_up):
+    """A confirmation link clicked again: what became of it, without opening a session."""
+    enrollment = sign_up.enrollment
+    if enrollment.status in policy.UNDER_WAY:
+        return render_template("signup/already_confirmed.html", course=sign_up.course)
+    return render_template(
+        "signup/confirmed.html",
+        subscriber=sign_up.subscriber,
+        enrollment=enrollment,
+        under_way=False,
     )

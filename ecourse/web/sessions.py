@@ -1,0 +1,106 @@
+"""Who the learner in this browser is, and how sure we are of it: two tiers.
+
+A link from an email (a lesson, the preferences, a confirmation) puts its learner in the
+session. That opens the lessons, the exercise, the pace controls, and whatever the learner
+writes in this session, since such a link may have been forwarded (docs/privacy.md). A fresh
+link (`ecourse.learners.access`), emailed at the moment it was asked for and used once,
+also marks the session as checked for `CHECKED_MINUTES`: then the data download, erasure and
+the notes and check-ins of earlier days open too.
+
+A link for another learner than the one in the session does not replace them silently: the
+page asks for one click first (a POST with its CSRF token), so nobody can slip their own
+session into someone else's browser and read what that person writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, redirect, render_template, request, session
+
+from ecourse.core.models import Progress, Subscriber
+from ecourse.web.signupforms import ConfirmForm
+
+LEARNER, SINCE, CHECKED, HIDDEN = "learner", "learner_since", "checked_at", "hidden_checkins"
+CHECKED_MINUTES = 30
+
+
+def enter(subscriber: Subscriber, now: datetime, checked: bool = False) -> None:
+    """Make `subscriber` this session's learner; a fresh link (`checked`) opens everything."""
+    if session.get(LEARNER) != subscriber.public_id:
+        session.permanent = True
+        session[LEARNER] = subscriber.public_id
+        session[SINCE] = now.timestamp()
+        session.pop(CHECKED, None)
+        session.pop(HIDDEN, None)
+    if checked:
+        session[CHECKED] = now.timestamp()
+
+
+def leave() -> None:
+    for key in (LEARNER, SINCE, CHECKED, HIDDEN):
+        session.pop(key, None)
+
+
+def is_checked(now: datetime) -> bool:
+    """Whether a fresh link was used in this session within the last `CHECKED_MINUTES`."""
+    at = session.get(CHECKED)
+    return isinstance(at, int | float) and 0 <= now.timestamp() - at <= CHECKED_MINUTES * 60
+
+
+def checked_until(now: datetime) -> datetime | None:
+    if not is_checked(now):
+        return None
+    return datetime.fromtimestamp(session[CHECKED] + CHECKED_MINUTES * 60, now.tzinfo)
+
+
+def shows(progress: Progress | None, now: datetime) -> bool:
+    """Whether this session may show a check-in's saved values: its own, or any once checked.
+
+    A check-in written before this session began (an earlier day, or the forwarder's own)
+    stays hidden from a lesson link alone, also after this session adds to it (`hide`)."""
+    if progress is None or progress.checked_in_at is None or is_checked(now):
+        return True
+    if progress.id in session.get(HIDDEN, []):
+        return False
+    since = session.get(SINCE)
+    return isinstance(since, int | float) and progress.checked_in_at.timestamp() >= since
+
+
+def hide(progress: Progress) -> None:
+    """Keep this check-in hidden in this session even once it is written to again: what it
+    held before must not show because today's answer was added."""
+    hidden = list(session.get(HIDDEN, []))
+    if progress.id not in hidden:
+        session[HIDDEN] = [*hidden, progress.id]
+
+
+def names_someone_else(subscriber: Subscriber) -> bool:
+    current = session.get(LEARNER)
+    return current is not None and current != subscriber.public_id
+
+
+def open_link(subscriber: Subscriber, target: str, now: datetime):
+    """Follow an emailed link: enter its learner and go to `target`, a clean URL without the
+    token. A session that holds another learner gets a question first (GET), and switches
+    only on its answer (POST with CSRF token)."""
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            return render_template("learn/switch.html", form=ConfirmForm(), refused=True), 400
+    elif names_someone_else(subscriber):
+        response = render_template("learn/switch.html", form=ConfirmForm())
+        return response, 200, {"Referrer-Policy": "no-referrer"}
+    enter(subscriber, now)
+    response = redirect(target)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def link_max_age() -> int:
+    """How long a lesson or preferences link works, in seconds (`ECOURSE_LINK_MAX_AGE_DAYS`)."""
+    return current_app.config["ECOURSE"]["LINK_MAX_AGE_DAYS"] * 86400
+
+
+def link_refused(expired: bool = False, status: int = 400):
+    """A garbled, expired or unknown link: say so, and offer a fresh one."""
+    return render_template("learn/link_invalid.html", expired=expired), status
