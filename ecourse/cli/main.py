@@ -78,9 +78,18 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     click.echo(f"ecourse on http://{host}:{port}/  (links in emails use {_setting('BASE_URL')})")
     _describe_mail()
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="ecourse")
+        waitress.serve(
+            app, host=host, port=port, threads=threads, ident="ecourse", **_proxy_options(app)
+        )
     finally:
         scheduler.shutdown()
+
+
+def _proxy_options(app: Flask) -> dict:
+    """Behind a reverse proxy (`ECOURSE_TRUST_PROXY`), waitress must leave the proxy's
+    X-Forwarded-* headers to the app, which trusts exactly one hop (`web.security`). Without
+    it, waitress drops them, so no client can claim another address or scheme."""
+    return {"clear_untrusted_proxy_headers": not app.config["ECOURSE"]["TRUST_PROXY"]}
 
 
 @main.command()
