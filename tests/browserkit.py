@@ -45,7 +45,7 @@ def server(settings, smtp_server, app):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process)
     except BaseException:
         process.kill()  # never leave a server behind for the next test, or the next run
         process.communicate(timeout=10)
@@ -56,7 +56,7 @@ def server(settings, smtp_server, app):
     assert "Traceback" not in output, output
 
 
-def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+def wait_until_up(base: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -151,3 +151,18 @@ def process_environment(settings: dict, **extra) -> dict:
 
     base = {key: value for key, value in os.environ.items() if not key.startswith("ECOURSE_")}
     return base | {f"ECOURSE_{name}": str(value) for name, value in (settings | extra).items()}
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate and key for 127.0.0.1, made with openssl, in `folder`."""
+    import subprocess
+
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)

@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Consent, Subscriber
-from tests.factories import process_environment
+from tests.browserkit import wait_until_up
+from tests.factories import process_environment, self_signed_certificate
 from tests.smtpserver import free_port
 
 NGINX = "/usr/sbin/nginx"
@@ -63,16 +64,13 @@ def serve(settings: dict, port: int, **extra) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=15)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("ecourse serve did not start")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", process)
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=10)
+        raise
+    return process
 
 
 def stop(process: subprocess.Popen) -> str:
@@ -82,34 +80,9 @@ def stop(process: subprocess.Popen) -> str:
     return output
 
 
-def certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=cursus.example.org",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
 def nginx_config(folder: Path, app_port: int, http_port: int, https_port: int) -> Path:
     """The shipped file with this test's ports and certificate, inside a minimal main file."""
-    cert, key = certificate(folder)
+    cert, key = self_signed_certificate(folder)
     site = SHIPPED.read_text()
     replacements = {
         "listen 80;": f"listen 127.0.0.1:{http_port};",
