@@ -104,7 +104,7 @@ def test_a_fresh_link_goes_to_the_learner_opens_the_data_once_and_only_by_a_clic
     open_fresh_link(client, outbox)
     message = next(m for m in outbox if m.subject.startswith("Je link"))
     assert message.to == "eigen@example.org"
-    assert "60 minuten en één keer" in message.text
+    assert "De link werkt een uur en één keer." in message.text
     download = client.get(DOWNLOAD)
     assert download.status_code == 200 and download.json["profile"]["email"] == "eigen@example.org"
     assert download.headers["Cache-Control"] == "no-store"
@@ -201,8 +201,9 @@ def test_an_address_gets_at_most_three_fresh_links_an_hour(client, learner):
 
 
 def test_a_client_may_ask_five_times_in_a_quarter_hour(client, learner):
-    answers = [ask_for_link(client, f"iemand{n}@example.org").status_code for n in range(6)]
-    assert answers == [200] * 5 + [429]
+    answers = [ask_for_link(client, f"iemand{n}@example.org") for n in range(6)]
+    assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+    assert "Je vroeg hier net een paar keer om een link" in answers[-1].text
 
 
 @pytest.mark.clock
@@ -231,16 +232,42 @@ def test_a_forwarded_lesson_shows_none_of_the_earlier_notes_and_loses_none_of_th
     page = friend.get(lesson_url)
     assert page.status_code == 200 and "Les nummer 1" in page.text
     assert "Mijn schouders zakten." not in page.text and "Bewaard: 3 van 10" not in page.text
-    assert "Bij deze les is eerder al iets ingevuld" in page.text
-    write_note(friend, lesson_url, "Ik voelde mijn adem.")  # empty score: keeps the 3
+    assert "Bij deze les is al iets ingevuld, niet in deze browser" in page.text
+    write_note(friend, lesson_url, "Ik voelde mijn adem.", after="9")
     after = friend.get(lesson_url)
     assert "Mijn schouders zakten." not in after.text and "Ik voelde mijn adem." not in after.text
+    assert "Bewaard, bij wat er al stond." in friend.get(lesson_url + "?bewaard=na").text
     progress = db.session.scalar(select(Progress))
     db.session.refresh(progress)
     assert progress.note == "Mijn schouders zakten.\n\nIk voelde mijn adem."
-    assert progress.tension_after == 3
+    assert progress.tension_after == 3  # the earlier score stays
     overview = friend.get("/cursus/testcursus")
     assert "Jouw spanning per les" not in overview.text
+
+
+@pytest.mark.clock
+def test_what_the_learner_writes_after_a_friend_opened_the_link_stays_hidden_from_the_friend(
+    app, learner, outbox
+):
+    owner, friend = app.test_client(), app.test_client()
+    lesson_url = owner.get(link_of(outbox, "Les 1", "/l/")).location
+    friend.get(link_of(outbox, "Les 1", "/l/"))  # the forwarded email, opened first
+    assert friend.get(lesson_url).status_code == 200
+    write_note(owner, lesson_url, "Ruzie met mijn zus.", after="4")
+    assert "Ruzie met mijn zus." in owner.get(lesson_url).text  # the writer sees it
+    page = friend.get(lesson_url)
+    assert "Ruzie met mijn zus." not in page.text and "Bewaard: 4 van 10" not in page.text
+    assert "Jouw spanning per les" not in friend.get("/cursus/testcursus").text
+    write_note(friend, lesson_url, "Van de vriendin.")
+    assert "Ruzie met mijn zus." not in friend.get(lesson_url).text
+    assert "Ruzie met mijn zus." not in owner.get(lesson_url).text  # no longer only theirs
+
+
+@pytest.mark.clock
+def test_asking_with_a_malformed_address_says_so(client, learner):
+    page = client.get("/link")
+    answer = client.post("/link", data={"csrf_token": csrf_token(page.text), "email": "geen-adres"})
+    assert answer.status_code == 400 and "klopt niet helemaal" in answer.text
 
 
 @pytest.mark.clock

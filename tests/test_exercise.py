@@ -228,6 +228,7 @@ def test_a_learner_of_another_course_is_forbidden_here(app, learner, course_file
     assert checked_in_rows() == 0
 
 
+@pytest.mark.clock
 def test_my_checkins_refuses_any_enrollment_but_the_sessions_own(app, client, learner, outbox):
     from ecourse.web.learn.exercise import my_checkins
 
@@ -238,7 +239,7 @@ def test_my_checkins_refuses_any_enrollment_but_the_sessions_own(app, client, le
         from flask import session
 
         session["learner"] = learner.public_id
-        session["learner_since"] = 0  # a session from before the check-in: its own
+        session["checked_at"] = datetime.now(UTC).timestamp()  # as after a fresh link
         assert [row.before for row in my_checkins(enrollment).rows] == [4]
 
 

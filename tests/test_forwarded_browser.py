@@ -13,6 +13,7 @@ from tests.web import link_in
 pytestmark = pytest.mark.browser
 
 NOTE = "Mijn kaak liet los, voor het eerst in weken."
+LATER = "Later op de dag: ruzie met mijn zus."
 
 
 def sign_up_and_confirm(page, server: str, smtp_server, address: str) -> None:
@@ -48,7 +49,9 @@ def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     friend = browser.new_context(locale="nl-NL").new_page()  # a fresh browser: no cookies
     friend.goto(lesson_link)
     expect(friend.locator("h1")).to_have_text("Les nummer 1")
-    expect(friend.get_by_text("Bij deze les is eerder al iets ingevuld")).to_be_visible()
+    expect(
+        friend.get_by_text("Bij deze les is al iets ingevuld, niet in deze browser")
+    ).to_be_visible()
     assert NOTE not in friend.content()
     assert friend.get_by_label("Je notitie (als je wilt)").input_value() == ""
     friend.screenshot(path=str(ARTIFACTS / "forwarded-lesson.png"), full_page=True)
@@ -75,5 +78,12 @@ def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     fresh = smtp_server.wait_for(3)[2].message
     assert fresh["To"] == address  # to the learner, never to whoever asked
 
+    # What the learner writes after the friend opened the link stays hidden from the friend.
     owner.goto(lesson_link)
     expect(owner.get_by_label("Je notitie (als je wilt)")).to_have_value(NOTE)
+    owner.get_by_label("Je notitie (als je wilt)").fill(LATER)
+    owner.get_by_role("button", name="Bewaar mijn check-in en notitie").click()
+    expect(owner.get_by_label("Je notitie (als je wilt)")).to_have_value(LATER)
+    friend.goto(lesson_link)
+    expect(friend.locator("h1")).to_have_text("Les nummer 1")
+    assert LATER not in friend.content() and NOTE not in friend.content()

@@ -41,6 +41,7 @@ def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
         subscriber=subscriber,
         progress=HiddenCheckin(progress.exercise_done_at) if earlier_hidden else progress,
         earlier_hidden=earlier_hidden,
+        checked_until=sessions.checked_until(utcnow()),
         form=ConfirmForm(),
         reading_minutes=page.reading_minutes,
         body=page.body,

@@ -21,7 +21,8 @@ from flask import current_app, redirect, render_template, request, session
 from ecourse.core.models import Progress, Subscriber
 from ecourse.web.signupforms import ConfirmForm
 
-LEARNER, SINCE, CHECKED, HIDDEN = "learner", "learner_since", "checked_at", "hidden_checkins"
+LEARNER, SINCE, CHECKED = "learner", "learner_since", "checked_at"
+HIDDEN, WRITTEN = "hidden_checkins", "written_checkins"
 CHECKED_MINUTES = 30
 
 
@@ -31,14 +32,14 @@ def enter(subscriber: Subscriber, now: datetime, checked: bool = False) -> None:
         session.permanent = True
         session[LEARNER] = subscriber.public_id
         session[SINCE] = now.timestamp()
-        session.pop(CHECKED, None)
-        session.pop(HIDDEN, None)
+        for key in (CHECKED, HIDDEN, WRITTEN):
+            session.pop(key, None)
     if checked:
         session[CHECKED] = now.timestamp()
 
 
 def leave() -> None:
-    for key in (LEARNER, SINCE, CHECKED, HIDDEN):
+    for key in (LEARNER, SINCE, CHECKED, HIDDEN, WRITTEN):
         session.pop(key, None)
 
 
@@ -55,16 +56,25 @@ def checked_until(now: datetime) -> datetime | None:
 
 
 def shows(progress: Progress | None, now: datetime) -> bool:
-    """Whether this session may show a check-in's saved values: its own, or any once checked.
+    """Whether this session may show a check-in's saved values: once checked, any; before,
+    only one whose last save was this session's own (`wrote`).
 
-    A check-in written before this session began (an earlier day, or the forwarder's own)
-    stays hidden from a lesson link alone, also after this session adds to it (`hide`)."""
+    Time is no guide: a friend who opened a forwarded lesson link must not see what the
+    learner writes after that moment either. A check-in this session added to while it held
+    something hidden (`hide`) stays hidden here."""
     if progress is None or progress.checked_in_at is None or is_checked(now):
         return True
     if progress.id in session.get(HIDDEN, []):
         return False
-    since = session.get(SINCE)
-    return isinstance(since, int | float) and progress.checked_in_at.timestamp() >= since
+    written = session.get(WRITTEN, {}).get(str(progress.id))
+    return written == progress.checked_in_at.timestamp()
+
+
+def wrote(progress: Progress) -> None:
+    """Remember that this session made the check-in's last save (and when)."""
+    session[WRITTEN] = session.get(WRITTEN, {}) | {
+        str(progress.id): progress.checked_in_at.timestamp()
+    }
 
 
 def hide(progress: Progress) -> None:

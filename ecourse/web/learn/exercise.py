@@ -101,7 +101,8 @@ def checkin(course_slug: str, lesson_slug: str):
     if not sessions.shows(earlier, now):
         sessions.hide(earlier)
         changes = added_to_hidden(changes, earlier)
-    service.record_checkin(access.enrollment, access.lesson, changes, now)
+    saved = service.record_checkin(access.enrollment, access.lesson, changes, now)
+    sessions.wrote(saved)
     target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug, bewaard=part)
     return redirect(f"{target}#check-in-{part}")
 
@@ -110,9 +111,14 @@ def added_to_hidden(changes: dict[str, int | str | None], earlier) -> dict[str, 
     """A check-in written to one this session cannot see: nothing of the earlier one is lost.
 
     The form showed empty fields, so an empty field means "no answer now", not "erase": it
-    keeps the earlier value. A new note goes below the earlier one; new scores are today's.
+    keeps the earlier value. A new note goes below the earlier one; a score fills in only
+    where there was none (the earlier one may be the learner's own, from another day).
     """
-    kept = {column: value for column, value in changes.items() if value not in (None, "")}
+    kept = {
+        column: value
+        for column, value in changes.items()
+        if value not in (None, "") and (column == "note" or getattr(earlier, column) is None)
+    }
     if kept.get("note") and earlier.note:
         kept["note"] = f"{earlier.note}\n\n{kept['note']}"
     return kept
