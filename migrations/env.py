@@ -9,6 +9,9 @@ from flask import current_app
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+if current_app.config["ECOURSE"]["LOG_LEVEL"].upper() == "DEBUG":  # each migration, by name
+    for name in ("alembic", "flask_migrate"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 database = current_app.extensions["migrate"].db
 config.set_main_option(

@@ -78,7 +78,7 @@ class Started:
 
 
 def test_worker_warns_when_links_would_use_the_default_base_url(settings, tmp_path):
-    env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port())
+    env = process_environment(settings, MAIL_BACKEND="outbox")
     env.pop("ECOURSE_BASE_URL")
     worker = Started(["worker"], env, tmp_path)
     try:
@@ -89,20 +89,40 @@ def test_worker_warns_when_links_would_use_the_default_base_url(settings, tmp_pa
         "warning: ECOURSE_BASE_URL is not set, so links in emails use http://localhost:8000"
         in worker.stderr
     )
-    assert "List-Unsubscribe should be an https URL (RFC 8058)" in worker.stderr
+
+
+@pytest.mark.parametrize("command", ["worker", "serve"])
+def test_real_mail_without_a_base_url_is_refused_in_one_line(settings, tmp_path, command):
+    env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port())
+    env.pop("ECOURSE_BASE_URL")
+    args = [command] + (["--port", str(free_port())] if command == "serve" else [])
+    done = subprocess.run(
+        [sys.executable, "-m", "ecourse", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: mail goes out through smtp, but ECOURSE_BASE_URL is not set, so emailed links "
+        "would not reach learners; set it to the site's address, like "
+        "ECOURSE_BASE_URL=https://cursus.example.org"
+    ]
+    assert "ecourse on" not in done.stdout and "worker:" not in done.stdout
 
 
 def test_serve_warns_when_real_mail_would_carry_http_links(settings, tmp_path):
     port = free_port()
-    env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port())
-    env.pop("ECOURSE_BASE_URL")
+    env = process_environment(
+        settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port(), BASE_URL=f"http://localhost:{port}"
+    )
     serve = Started(["serve", "--port", str(port)], env, tmp_path)
     try:
         serve.wait_for_output("ecourse on http://")
     finally:
         serve.stop()
     assert f"links in emails use http://localhost:{port}; List-Unsubscribe" in serve.stderr
-    assert "ECOURSE_BASE_URL is not set" not in serve.stderr  # serve knows its own address
 
 
 def _get_when_up(url: str, started: Started) -> requests.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from ecourse.cli.app import with_app
+from ecourse.cli.app import with_app, with_current_schema
 from ecourse.core.clock import utcnow
 from ecourse.learners import accounts
 
@@ -37,6 +37,7 @@ def create(app: Flask, email: str, password: str) -> None:
 @click.argument("email")
 @click.password_option(prompt="New password (at least 10 characters)", help="Prompted for.")
 @with_app
+@with_current_schema
 def set_password(app: Flask, email: str, password: str) -> None:
     """Give the admin EMAIL a new password; every session they had is logged out."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from ecourse.cli.admins import admin_group
-from ecourse.cli.app import with_app
+from ecourse.cli.app import safe_url, with_app, with_current_schema
 from ecourse.cli.lessons import import_and_report, lessons_group
 
 # Backends that deliver to real inboxes, where links must work for the learner.
@@ -49,9 +50,17 @@ def init(app: Flask) -> None:
     """Create or upgrade the database schema and import the lessons. Safe to run again."""
     from ecourse.core.db import upgrade_schema
 
-    upgrade_schema()
-    click.echo(f"schema is up to date ({_safe_url(app)})")
+    click.echo(describe_schema_change(upgrade_schema(), safe_url(app)))
     import_lessons_from(None)
+
+
+def describe_schema_change(change, where: str) -> str:
+    """What `init` did to the schema, in words: created, upgraded, or nothing to do."""
+    if change.created:
+        return f"created the database schema (migration {change.after}) at {where}"
+    if change.changed:
+        return f"upgraded the database schema from migration {change.before} to {change.after} at {where}"
+    return f"the database schema was already up to date (migration {change.after}) at {where}"
 
 
 @main.command()
@@ -64,25 +73,52 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
 
     Creates the database and imports the lessons on first start.
     """
-    import waitress
-
     from ecourse.worker.scheduler import Scheduler
 
+    _refuse_real_mail_without_base_url()
+    server = _listen(app, host, port, threads)
     _ensure_ready()
     if not _base_url_is_set():  # links in emails should reach this server
-        shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::", "::1"} else host
-        app.config["ECOURSE"]["BASE_URL"] = f"http://{shown}:{port}"
+        app.config["ECOURSE"]["BASE_URL"] = _own_address(host, port)
     _warn_if_links_are_not_https()
     scheduler = Scheduler(app)
     scheduler.start()
     click.echo(f"ecourse on http://{host}:{port}/  (links in emails use {_setting('BASE_URL')})")
     _describe_mail()
     try:
-        waitress.serve(
-            app, host=host, port=port, threads=threads, ident="ecourse", **_proxy_options(app)
-        )
+        server.run()
     finally:
         scheduler.shutdown()
+
+
+def _listen(app: Flask, host: str, port: int, threads: int):
+    """Take the port before anything starts, so a busy one is one clear line, not a
+    traceback after a greeting."""
+    import waitress
+
+    try:
+        return waitress.create_server(
+            app, host=host, port=port, threads=threads, ident="ecourse", **_proxy_options(app)
+        )
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): another program "
+            "may use that port; stop it, or choose another with --port"
+        ) from None
+
+
+def _own_address(host: str, port: int) -> str:
+    """Where emailed links point when ECOURSE_BASE_URL is unset: this machine, never a
+    `localhost` that means the reader's own computer once the server listens for others."""
+    if host in {"127.0.0.1", "::1", "localhost"}:
+        return f"http://localhost:{port}"  # a trial on this computer
+    shown = _machine_name() if host in {"0.0.0.0", "::", ""} else host
+    address = f"http://{shown}:{port}"
+    _warn(
+        f"ECOURSE_BASE_URL is not set, so links in emails use {address} (this machine's "
+        "name); set it to the address learners open, like ECOURSE_BASE_URL=https://cursus.example.org"
+    )
+    return address
 
 
 def _proxy_options(app: Flask) -> dict:
@@ -98,6 +134,7 @@ def worker(app: Flask) -> None:
     """Run only the scheduler, for deployments whose web processes run elsewhere."""
     from ecourse.worker.scheduler import Scheduler
 
+    _refuse_real_mail_without_base_url()
     _ensure_ready()
     _warn_about_base_url()
     _describe_mail()
@@ -116,11 +153,13 @@ def worker(app: Flask) -> None:
     help="Pretend it is this moment (with offset), to try a course without waiting.",
 )
 @with_app
+@with_current_schema
 def tick(app: Flask, now: datetime | None) -> None:
     """Run one pass (plan what is due, send what is queued), print what it did, exit."""
     from ecourse.core.clock import utcnow
     from ecourse.worker.passes import run_pass
 
+    _refuse_real_mail_without_base_url()
     _warn_about_base_url()
     report = run_pass(now or utcnow())
     for line in report.lines():
@@ -129,6 +168,7 @@ def tick(app: Flask, now: datetime | None) -> None:
 
 @main.command()
 @with_app
+@with_current_schema
 def resume(app: Flask) -> None:
     """Resume sending after it paused for too many errors in a row."""
     from ecourse.core.clock import utcnow
@@ -144,6 +184,7 @@ def resume(app: Flask) -> None:
 @main.command("timeline")
 @click.argument("email")
 @with_app
+@with_current_schema
 def timeline_command(app: Flask, email: str) -> None:
     """Show every lesson for one subscriber: sent, scheduled, or skipped and why."""
     from ecourse.cli.reports import print_timeline
@@ -164,6 +205,25 @@ def _ensure_ready() -> None:
 
 def _base_url_is_set() -> bool:
     return "ECOURSE_BASE_URL" in os.environ
+
+
+def _machine_name() -> str:
+    """The machine's full name where DNS knows one, else its host name (a container's
+    resolver often answers `localhost` for the full name)."""
+    full = socket.getfqdn()
+    return full if full and not full.startswith("localhost") else socket.gethostname()
+
+
+def _refuse_real_mail_without_base_url() -> None:
+    """Real mail with links nobody can open helps no one: without ECOURSE_BASE_URL, links
+    would point at a guess (`localhost`, or this machine's name behind a proxy)."""
+    backend = _setting("MAIL_BACKEND")
+    if backend in REAL_MAIL_BACKENDS and not _base_url_is_set():
+        raise click.ClickException(
+            f"mail goes out through {backend}, but ECOURSE_BASE_URL is not set, so emailed "
+            "links would not reach learners; set it to the site's address, like "
+            "ECOURSE_BASE_URL=https://cursus.example.org"
+        )
 
 
 def _warn_about_base_url() -> None:
@@ -206,12 +266,6 @@ def _describe_mail() -> None:
 
 def _setting(name: str):
     return current_app.config["ECOURSE"][name]
-
-
-def _safe_url(app: Flask) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
 
 
 def import_lessons_from(path: Path | None) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -92,11 +95,74 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(bundled("migrations")), render_as_batch=True)
 
 
-def upgrade_schema() -> None:
+class SchemaError(RuntimeError):
+    """The database's schema is not the one this code was written for, in words for the
+    operator: what is wrong and what to run."""
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """What an upgrade found and left: the revision before (None: no schema) and after."""
+
+    before: str | None
+    after: str
+
+    @property
+    def created(self) -> bool:
+        return self.before is None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def upgrade_schema() -> SchemaChange:
     """Create or upgrade the schema by running the migrations; safe to repeat."""
     from flask_migrate import upgrade
 
+    before = current_revision()
+    _refuse_unknown(before)
     upgrade(directory=str(bundled("migrations")))
+    return SchemaChange(before, newest_revision())
+
+
+def current_revision() -> str | None:
+    """The migration the database is at, or None when it has no schema yet."""
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def newest_revision() -> str:
+    """The newest migration this code ships."""
+    return _scripts().get_current_head()
+
+
+def require_current_schema() -> None:
+    """Refuse to work on a database whose schema is missing or behind, in one clear line,
+    instead of failing later on a missing table or column."""
+    found, newest = current_revision(), newest_revision()
+    _refuse_unknown(found)
+    if found is None:
+        raise SchemaError("the database has no tables yet: run `ecourse init` first")
+    if found != newest:
+        raise SchemaError(
+            f"the database schema is at migration {found}, this ecourse needs {newest}: "
+            "run `ecourse init` to upgrade it (back it up first with `ecourse backup FILE`)"
+        )
+
+
+def _refuse_unknown(found: str | None) -> None:
+    if found is not None and found not in {
+        script.revision for script in _scripts().walk_revisions()
+    }:
+        raise SchemaError(
+            f"the database is at migration {found}, which this ecourse does not know: a newer "
+            "version made it; install that version again, or restore a backup from before it"
+        )
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(bundled("migrations")))
 
 
 def take_write_lock() -> None:
