@@ -34,12 +34,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse.web.embed import routes as embed
     from ecourse.web.learn import routes as learn
     from ecourse.web.links import routes as links
+    from ecourse.web.ops import routes as ops
     from ecourse.web.preferences import routes as preferences
     from ecourse.web.providers import routes as providers
     from ecourse.web.signup import routes as signup
 
     admin.init_app(app)
-    blueprints = (signup, embed, learn, links, preferences, providers, admin.routes)
+    blueprints = (signup, embed, learn, links, ops, preferences, providers, admin.routes)
     for blueprint in blueprints:
         app.register_blueprint(blueprint.bp)
     return app

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from ecourse.cli.main import main
 from ecourse.core.models import Admin
 from ecourse.learners import accounts
+from ecourse.web.admin import auth
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, csrf_token, log_in
 
 LEARNER_PUBLIC_ID = "leerling-zonder-beheerrechten"
@@ -20,10 +21,12 @@ def _admin_urls(app) -> list[tuple[str, str]]:
     """Every admin URL with placeholder values, and the method it answers to."""
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/admin") or rule.endpoint == "admin.login":
+        if not rule.rule.startswith("/admin") or rule.endpoint in auth.PUBLIC_ENDPOINTS:
             continue
         url = re.sub(
-            r"<(?:\w+:)?(\w+)>", lambda m: {"action": "pauzeren"}.get(m[1], "x"), rule.rule
+            r"<(?:\w+:)?(\w+)>",
+            lambda m: {"action": "pauzeren", "admin_id": "1"}.get(m[1], "x"),
+            rule.rule,
         )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, url))

@@ -95,7 +95,10 @@ def test_worker_warns_when_links_would_use_the_default_base_url(settings, tmp_pa
 def test_real_mail_without_a_base_url_is_refused_in_one_line(settings, tmp_path, command):
     env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port())
     env.pop("ECOURSE_BASE_URL")
-    args = [command] + (["--port", str(free_port())] if command == "serve" else [])
+    # `serve` on loopback may (links to localhost work there); for everyone it may not.
+    args = [command] + (
+        ["--host", "0.0.0.0", "--port", str(free_port())] if command == "serve" else []
+    )
     done = subprocess.run(
         [sys.executable, "-m", "ecourse", *args],
         env=env,

@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from ecourse.cli.admins import admin_group
 from ecourse.cli.app import safe_url, with_app, with_current_schema
+from ecourse.cli.backup import backup_command, restore_command
 from ecourse.cli.lessons import import_and_report, lessons_group
 
 # Backends that deliver to real inboxes, where links must work for the learner.
 REAL_MAIL_BACKENDS = {"smtp", "postmark"}
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def parse_now(_ctx, _param, value: str | None) -> datetime | None:
@@ -75,7 +77,8 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """
     from ecourse.worker.scheduler import Scheduler
 
-    _refuse_real_mail_without_base_url()
+    if host not in LOOPBACK:  # on loopback, links to localhost work: a trial on this computer
+        _refuse_real_mail_without_base_url()
     server = _listen(app, host, port, threads)
     _ensure_ready()
     if not _base_url_is_set():  # links in emails should reach this server
@@ -110,7 +113,7 @@ def _listen(app: Flask, host: str, port: int, threads: int):
 def _own_address(host: str, port: int) -> str:
     """Where emailed links point when ECOURSE_BASE_URL is unset: this machine, never a
     `localhost` that means the reader's own computer once the server listens for others."""
-    if host in {"127.0.0.1", "::1", "localhost"}:
+    if host in LOOPBACK:
         return f"http://localhost:{port}"  # a trial on this computer
     shown = _machine_name() if host in {"0.0.0.0", "::", ""} else host
     address = f"http://{shown}:{port}"
@@ -129,12 +132,23 @@ def _proxy_options(app: Flask) -> dict:
 
 
 @main.command()
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Also serve /metrics (with ECOURSE_METRICS_TOKEN) and /healthz on this port.",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="Address for --metrics-port."
+)
 @with_app
-def worker(app: Flask) -> None:
+def worker(app: Flask, metrics_port: int | None, metrics_host: str) -> None:
     """Run only the scheduler, for deployments whose web processes run elsewhere."""
+    from ecourse.cli.metricsport import open_port
     from ecourse.worker.scheduler import Scheduler
 
     _refuse_real_mail_without_base_url()
+    if metrics_port:
+        open_port(app, metrics_host, metrics_port)
     _ensure_ready()
     _warn_about_base_url()
     _describe_mail()
@@ -274,3 +288,5 @@ def import_lessons_from(path: Path | None) -> None:
 
 main.add_command(admin_group)
 main.add_command(lessons_group)
+main.add_command(backup_command)
+main.add_command(restore_command)

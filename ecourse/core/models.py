@@ -11,12 +11,22 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecourse.core.db import UTCDateTime, db, status_type
 from ecourse.core.statuses import (
     ActorKind,
+    AdminRole,
     AttemptOutcome,
     DeliveryKind,
     DeliveryStatus,
@@ -246,11 +256,14 @@ class DeliveryAttempt(db.Model):
 
 
 class EngineState(db.Model):
-    """Shared by every worker: whether sending is paused, until when, and why."""
+    """Shared by every worker: whether sending is paused, until when, and why; the last pass."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str] = mapped_column(Text, default="")
+    last_pass_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_pass_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_pass_seconds: Mapped[float | None] = mapped_column(Float)
 
 
 class ProviderEvent(db.Model):
@@ -296,9 +309,24 @@ class Admin(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    role: Mapped[AdminRole] = mapped_column(
+        status_type(AdminRole, "role"), default=AdminRole.OWNER, server_default="owner"
+    )
+    # An invited admin has no password until they follow the invitation (`adminteam`).
+    invited_by: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    # The optional second factor (`twofactor`): the TOTP secret, the last time step used
+    # (a code works once), and the recovery codes, hashed, one per line.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_hashes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def invited(self) -> bool:
+        """Invited, and not yet joined: no password set."""
+        return not self.password_hash
 
 
 class AdminSession(db.Model):

@@ -221,6 +221,26 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "HEALTH_MAX_PASS_AGE_SECONDS",
+        0,
+        "`/healthz` fails when the last scheduler pass ended longer ago than this; 0: three "
+        "ticks plus ten minutes, room for a long sending pass.",
+        int,
+    ),
+    Setting(
+        "EXPECT_SCHEDULER",
+        None,
+        "Whether `/healthz` needs a recent scheduler pass. Unset: only in a process that runs the "
+        "scheduler (`serve`, `worker`); `true` for web processes whose worker runs elsewhere.",
+        parse_bool,
+    ),
+    Setting(
+        "METRICS_TOKEN",
+        "",
+        "Bearer token Prometheus must send for `/metrics` (the web app's, and `ecourse worker "
+        "--metrics-port`'s); empty turns metrics off.",
+    ),
+    Setting(
         "SIGNUP_RATE_LIMIT",
         "5 per minute;30 per hour",
         "Sign-up attempts allowed per IP address (Flask-Limiter syntax).",

@@ -76,6 +76,14 @@ class LessonAction(StrEnum):
     MOVED = "moved"
 
 
+class AdminRole(StrEnum):
+    """What an admin may do: an owner everything, an editor only the lessons and their
+    previews (no learner's data, no admin accounts). See `ecourse.web.admin.roles`."""
+
+    OWNER = "owner"
+    EDITOR = "editor"
+
+
 class ActorKind(StrEnum):
     LEARNER = "learner"
     ADMIN = "admin"

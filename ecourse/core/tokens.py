@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = {"access", "confirm", "form", "lesson", "unsubscribe", "preferences"}
+PURPOSES = {"access", "admin-invite", "confirm", "form", "lesson", "unsubscribe", "preferences"}
 
 
 class TokenError(Exception):

@@ -1,14 +1,19 @@
-"""Sending health: pause every worker after too many temporary failures in a row.
+"""Sending health: pause every worker after too many temporary failures in a row, and the
+last pass.
 
 A relay that is down answers every message with an error; burning through the queue then
-only piles up retries. The pause is stored in the database, so all workers honour it.
+only piles up retries. The pause is stored in the database, so all workers honour it. Each
+pass is noted in the same row, so any process can tell whether a scheduler is alive.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ecourse.core.db import db
 from ecourse.core.models import EngineState
@@ -64,3 +69,49 @@ def resume() -> None:
     state = _state()
     state.paused_until, state.pause_reason = None, ""
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class LastPass:
+    started_at: datetime
+    finished_at: datetime
+    seconds: float
+
+
+def record_pass(started: datetime, seconds: float) -> None:
+    """Note a pass that began at `started` and took `seconds` (measured on a monotonic clock).
+
+    One statement, inserting the row the first time; with several workers the last to
+    finish a pass wins, which is all a health check needs."""
+    values = {
+        "last_pass_started_at": started,
+        "last_pass_finished_at": started + timedelta(seconds=seconds),
+        "last_pass_seconds": seconds,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(EngineState).values(id=1, pause_reason="", **values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+    db.session.commit()
+
+
+def last_pass() -> LastPass | None:
+    state = db.session.get(EngineState, 1)
+    if state is None or state.last_pass_finished_at is None:
+        return None
+    return LastPass(
+        state.last_pass_started_at, state.last_pass_finished_at, state.last_pass_seconds
+    )
+
+
+def pass_problem(now: datetime, finished_at: datetime | None, max_age: timedelta) -> str | None:
+    """Why the scheduler looks stopped, or None while its last pass ended within `max_age`
+    of `now`, before or after it: a pass far in the future means the clocks disagree."""
+    if finished_at is None:
+        return "no scheduler pass has finished yet"
+    age = (now - finished_at).total_seconds()
+    if age > max_age.total_seconds():
+        return f"the last scheduler pass finished {age:.0f} s ago"
+    if -age > max_age.total_seconds():
+        return f"the last scheduler pass is {-age:.0f} s in the future: do the clocks agree?"
+    return None

@@ -44,3 +44,18 @@ def record(subscriber: Subscriber, action: str, detail: str, by: Actor, now: dat
             detail=detail,
         )
     )
+
+
+def record_admin_action(admin_email: str, action: str, detail: str, now: datetime) -> None:
+    """Add one event about the admin area itself (an invitation, a role, a lesson saved), which
+    belongs to no learner's timeline but to the audit page (the caller commits)."""
+    db.session.add(
+        Event(
+            at=now,
+            actor=Actor("admin").kind,
+            admin_email=admin_email,
+            subscriber_id=None,
+            action=action,
+            detail=detail,
+        )
+    )

@@ -59,16 +59,26 @@ def set_password(email: str, password: str, now: datetime) -> Admin:
     if admin is None:
         raise AccountError(f"There is no admin {normalise(email)}.")
     check_password_strength(password)
-    admin.password_hash = generate_password_hash(password)
-    admin.password_changed_at = now
-    admin.session_nonce = new_public_id()
+    change_password(admin, password, now)
     db.session.commit()
     return admin
 
 
+def change_password(admin: Admin, password: str, now: datetime) -> None:
+    """A new password, and a new nonce that ends every earlier session and makes an
+    invitation link used (the caller has checked the strength, and commits)."""
+    admin.password_hash = generate_password_hash(password)
+    admin.password_changed_at = now
+    admin.session_nonce = new_public_id()
+
+
+def password_matches(admin: Admin, password: str) -> bool:
+    return not admin.invited and check_password_hash(admin.password_hash, password)
+
+
 def authenticate(email: str, password: str) -> Admin | None:
     admin = find(email)
-    if admin is None:
+    if admin is None or admin.invited:  # an invited admin has no password to match yet
         check_password_hash(_DUMMY_HASH, password)
         return None
     return admin if check_password_hash(admin.password_hash, password) else None

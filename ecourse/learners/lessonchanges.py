@@ -16,6 +16,7 @@ from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Course, Lesson, LessonChange
 from ecourse.core.statuses import LateRule, LessonStatus
 from ecourse.engine import planner
+from ecourse.journey import journal
 from ecourse.learners import current
 from ecourse.learners.reach import LESSON_FIELDS, LessonDraft, Reach, preview
 
@@ -73,6 +74,8 @@ def _apply(course: Course, change: Change, admin_email: str, now: datetime):
         detail=_detail(change.reach, change.rule),
     )
     db.session.add(record)
+    what = f"{course.slug}/{lesson.slug} ({action}): {record.detail}"
+    journal.record_admin_action(admin_email, "lesson_change", what, now)
     return lesson, record
 
 
@@ -129,6 +132,9 @@ def import_files(
         db.session.rollback()
         return report, imported
     try:  # the lessons, their records and the learners' plans change together, or not at all
+        if imported:
+            names = ", ".join(f"{item.name} ({item.action})" for item in imported)
+            journal.record_admin_action(who, "lesson_import", names[:2000], now)
         for course_id in report.courses_changed:
             planner.reschedule_course(course_id, now, current.settings(), commit=False)
         db.session.commit()

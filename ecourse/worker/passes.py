@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ecourse.engine import planner, recorder, sender
+from ecourse.engine import health, planner, recorder, sender
 from ecourse.learners import current, hygiene
 
 
@@ -36,7 +37,9 @@ class PassReport:
 
 
 def run_pass(now: datetime) -> PassReport:
+    started = time.monotonic()  # the length from a clock that never jumps; the moment is `now`
     plan = planner.plan_due(now, current.settings())
     tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
     sent = sender.send_queued(now, current.engine())
+    health.record_pass(now, time.monotonic() - started)
     return PassReport(now=now, plan=plan, send=sent, signups=tidied)

@@ -79,3 +79,8 @@ def wake() -> None:
     waker = current_app.extensions.get("ecourse.wake")
     if waker is not None:
         waker()
+
+
+def runs_here() -> bool:
+    """Whether this process runs the scheduler (`serve`, `worker`), so passes should be seen."""
+    return "ecourse.wake" in current_app.extensions

@@ -6,6 +6,8 @@ Every view here needs a logged-in admin (see `auth`); learners' sessions never c
 from flask import Flask
 
 from ecourse.web.admin import (  # noqa: F401  (their routes join `routes.bp`)
+    account,
+    audit,
     auth,
     dashboard,
     embedding,
@@ -13,6 +15,7 @@ from ecourse.web.admin import (  # noqa: F401  (their routes join `routes.bp`)
     people,
     peopleimport,
     previews,
+    team,
     transfer,
     wording,
 )

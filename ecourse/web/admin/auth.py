@@ -1,5 +1,9 @@
 """Logging in and out, and the rule that every admin URL needs a logged-in admin.
 
+An admin with a second factor logs in in two steps: the password, then a code (`twofactor`);
+between them the session holds only a pending id, good for five minutes. Each admin view
+then checks the role (`roles`).
+
 The login id Flask-Login keeps in the session is `<admin id>:<session nonce>`; a new
 password draws a new nonce, so sessions issued before it no longer load an admin. Each
 login is also a row (`AdminSession`) named in the cookie: logging out closes it, so a copy
@@ -13,24 +17,31 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Admin
-from ecourse.learners import accounts
+from ecourse.journey import journal
+from ecourse.learners import accounts, twofactor
+from ecourse.web.admin import roles
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import limiter
 
 login_manager = LoginManager()
 ADMIN_SESSION_HOURS = 12
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_code", "admin.welcome"}
+PENDING_SECONDS = 300  # between the password and the code
 
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mailadres", validators=[DataRequired("Vul je e-mailadres in.")])
     password = PasswordField("Wachtwoord", validators=[DataRequired("Vul je wachtwoord in.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Vul de code in.")])
 
 
 def init_app(app: Flask) -> None:
@@ -62,7 +73,14 @@ def require_admin():
     if not current_user.is_authenticated or not _session_live(utcnow()):
         logout_user()
         return login_manager.unauthorized()
+    if not roles.allows(current_user.role, request.endpoint):
+        return render_template("admin/forbidden.html", home=home_url()), 403
     return None
+
+
+def home_url() -> str:
+    """Where this admin starts: the dashboard for an owner, the lessons for an editor."""
+    return url_for(roles.HOME[current_user.role])
 
 
 def _session_live(now) -> bool:
@@ -80,14 +98,48 @@ def login():
     failed = False
     if form.validate_on_submit():
         admin = accounts.authenticate(form.email.data, form.password.data)
+        if admin is not None and admin.totp_secret:
+            session["admin_pending"] = [admin.id, admin.session_nonce, utcnow().timestamp()]
+            return redirect(url_for("admin.login_code", next=request.args.get("next")))
         if admin is not None:
-            return _log_in(admin)
+            return log_in(admin)
         failed = True
     status = 401 if failed else 200
     return render_template("admin/login.html", form=form, failed=failed), status
 
 
-def _log_in(admin: Admin):
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def login_code():
+    """The second step: a code from the admin's app, or one of their recovery codes."""
+    admin = _pending_admin(utcnow())
+    if admin is None:
+        flash("Log opnieuw in: de vorige stap is verlopen.")
+        return redirect(url_for("admin.login"))
+    form, failed = CodeForm(), False
+    if form.validate_on_submit():
+        if twofactor.check(admin, form.code.data, utcnow()):
+            session.pop("admin_pending", None)
+            return log_in(admin)
+        failed = True
+    page = render_template("admin/login_code.html", form=form, failed=failed)
+    return page, 401 if failed else 200
+
+
+def _pending_admin(now) -> Admin | None:
+    pending = session.get("admin_pending")
+    if not (isinstance(pending, list) and len(pending) == 3):
+        return None
+    admin_id, nonce, since = pending
+    if not isinstance(since, int | float) or now.timestamp() - since > PENDING_SECONDS:
+        return None
+    admin = db.session.get(Admin, admin_id) if isinstance(admin_id, int) else None
+    if admin is None or admin.session_nonce != nonce or not admin.totp_secret:
+        return None
+    return admin
+
+
+def log_in(admin: Admin):
     learner = session.get("learner")
     session.clear()  # a fresh session: nothing planted before the login survives it
     if learner:
@@ -97,18 +149,19 @@ def _log_in(admin: Admin):
     session["admin_since"] = now.timestamp()
     session["admin_session"] = accounts.open_session(admin, now)
     admin.last_login_at = now
+    journal.record_admin_action(admin.email, "admin_login", "", now)
     db.session.commit()
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(_safe_next(request.args.get("next"), admin))
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, admin: Admin) -> str:
     """Only a path inside /admin: never an open redirect to another site, and never a
     header a newline could break."""
     if target and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/"):
             return target
-    return url_for("admin.dashboard")
+    return url_for(roles.HOME[admin.role])
 
 
 @bp.post("/uitloggen")

@@ -10,6 +10,7 @@ from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment, Event, LessonChange, ProviderEvent, Subscriber
 from ecourse.core.statuses import UNDER_WAY, EnrollmentStatus, LessonStatus, SubscriberStatus
+from ecourse.journey import journal
 from ecourse.learners import timeline
 from ecourse.web.admin import actions
 from ecourse.web.admin.csvfiles import export
@@ -88,6 +89,9 @@ def subscribers():
 @bp.get("/deelnemers/export.csv")
 def export_subscribers():
     query = request.args.get("q", "").strip()[:200]
+    chosen = f"zoekterm ‘{query}’, status ‘{request.args.get('status', '')[:40]}’"
+    journal.record_admin_action(current_user.email, "people_export", chosen, utcnow())
+    db.session.commit()  # kept before the rows go out: a download is an action too
     rows = (
         _export_row(subscriber)
         for subscriber in db.session.scalars(_filtered(query, request.args.get("status", "")))

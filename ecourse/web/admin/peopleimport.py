@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Course
+from ecourse.journey import journal
 from ecourse.web.admin import csvfiles
 from ecourse.web.admin.forms import SubscriberImportForm
 from ecourse.web.admin.routes import bp
@@ -33,9 +35,13 @@ def import_subscribers():
             checked = csvfiles.check(data)
         if _may_apply(checked, form.skip_bad_rows.data):
             course = db.session.get(Course, form.course.data)
+            now = utcnow()
             applied = csvfiles.apply(
-                checked.good, course, form.source.data, form.send_confirmations.data, utcnow()
+                checked.good, course, form.source.data, form.send_confirmations.data, now
             )
+            detail = f"{course.slug}: {applied.active} actief, {applied.pending} wachtend"
+            journal.record_admin_action(current_user.email, "people_import", detail, now)
+            db.session.commit()
             flash(
                 f"Geïmporteerd: {applied.active} actief (met toestemming), {applied.pending} "
                 f"wachten op bevestiging, {applied.confirmations} bevestigingsmails in de "

@@ -1,0 +1,1 @@
+"""For monitors, not people: `/healthz` and the token-guarded `/metrics`."""
