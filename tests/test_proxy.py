@@ -1,4 +1,5 @@
-"""`ecourse serve` behind a real nginx, with the configuration file `deploy/nginx.conf` ships.
+"""`ecourse serve`, and gunicorn as `deploy/ecourse-web.service` runs it, behind a real nginx
+with the configuration file `deploy/nginx.conf` ships.
 
 Eight clients, each from its own loopback address (127.0.0.2 to 127.0.0.9), sign up through
 nginx's TLS within a minute: each is counted apart by the sign-up rate limit, each consent
@@ -9,6 +10,7 @@ client that sends X-Forwarded-For itself is still recorded at its real address.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -28,6 +31,7 @@ from tests.factories import process_environment, self_signed_certificate
 from tests.smtpserver import free_port
 
 NGINX = "/usr/sbin/nginx"
+REDIS = "redis://127.0.0.1:6379/13"  # the machine's Redis, a database of this test's own
 SHIPPED = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -73,6 +77,31 @@ def serve(settings: dict, port: int, **extra) -> subprocess.Popen:
     return process
 
 
+def gunicorn(settings: dict, port: int, **extra) -> subprocess.Popen:
+    """The web processes as the shipped unit starts them (its ExecStart, on this port), two
+    of them sharing their rate-limit counters in Redis, as the guide says they must."""
+    unit = (Path(__file__).resolve().parent.parent / "deploy" / "ecourse-web.service").read_text()
+    (command,) = re.findall(r"^ExecStart=(.*)$", unit, re.MULTILINE)
+    args = shlex.split(command)
+    assert args[0].endswith("/gunicorn") and "127.0.0.1:8000" in args, command
+    args = [str(Path(sys.executable).parent / "gunicorn")] + [
+        f"127.0.0.1:{port}" if arg == "127.0.0.1:8000" else "2" if arg == "4" else arg
+        for arg in args[1:]
+    ]
+    redis.Redis.from_url(REDIS).flushdb()  # no counts left from an earlier run
+    env = process_environment(settings, RATELIMIT_STORAGE_URL=REDIS, **extra)
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", process)
+    except BaseException:
+        process.kill()
+        process.communicate(timeout=10)
+        raise
+    return process
+
+
 def stop(process: subprocess.Popen) -> str:
     process.terminate()
     output = process.communicate(timeout=15)[0]
@@ -105,13 +134,15 @@ def nginx_config(folder: Path, app_port: int, http_port: int, https_port: int) -
     return main
 
 
-@pytest.fixture
-def behind_nginx(settings, app, tmp_path):
-    """`ecourse serve` trusting one proxy, and nginx in front of it with TLS: nginx's URL."""
+@pytest.fixture(params=["serve", "gunicorn"])
+def behind_nginx(request, settings, app, tmp_path):
+    """The app trusting one proxy (`ecourse serve`, or gunicorn as the unit runs it), and
+    nginx in front of it with TLS: nginx's URL."""
     assert shutil.which(NGINX) or Path(NGINX).exists(), "Debian's nginx: apt-get install nginx"
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     app_port, http_port, https_port = free_port(), free_port(), free_port()
-    process = serve(
+    start = serve if request.param == "serve" else gunicorn
+    process = start(
         settings,
         app_port,
         TRUST_PROXY="true",
