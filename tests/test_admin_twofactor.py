@@ -176,3 +176,33 @@ def test_a_new_password_needs_the_current_one_and_logs_out(app, admin, admin_cli
     assert done.headers["Location"] == "/admin/inloggen"
     assert admin_client.get("/admin/").status_code == 302
     assert log_in(app.test_client(), password="een-nieuw-wachtwoord").status_code == 302
+
+
+def test_the_server_turns_off_a_lost_second_factor_and_ends_sessions(
+    app, admin, settings, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from ecourse.cli.main import main
+
+    admin.totp_secret = SECRET
+    twofactor.new_recovery_codes(admin)
+    db.session.commit()
+    nonce = admin.session_nonce
+    for name, value in settings.items():
+        monkeypatch.setenv(f"ECOURSE_{name}", str(value))
+    done = CliRunner().invoke(main, ["admin", "two-factor-off", admin.email])
+    assert done.exit_code == 0, done.output
+    assert (
+        done.output
+        == f"second factor turned off for {admin.email}; they log in with their password now\n"
+    )
+    db.session.expire_all()
+    changed = db.session.get(Admin, admin.id)
+    assert changed.totp_secret is None and changed.recovery_hashes == ""
+    assert changed.session_nonce != nonce
+    assert log_in(app.test_client()).headers["Location"] == "/admin/"  # the password alone
+    again = CliRunner().invoke(main, ["admin", "two-factor-off", admin.email])
+    assert again.output.endswith("had no second factor; nothing changed\n")
+    unknown = CliRunner().invoke(main, ["admin", "two-factor-off", "niemand@academie.test"])
+    assert unknown.exit_code == 1 and "There is no admin niemand@academie.test" in unknown.output

@@ -7,7 +7,13 @@ from flask import Flask
 
 from ecourse.cli.app import with_app, with_current_schema
 from ecourse.core.clock import utcnow
-from ecourse.learners import accounts
+from ecourse.core.db import db
+from ecourse.core.models import new_public_id
+from ecourse.journey import journal
+from ecourse.learners import accounts, twofactor
+
+# Who the audit page names for what was done on the server's command line.
+SERVER = "de server (ecourse admin)"
 
 
 @click.group("admin")
@@ -45,6 +51,27 @@ def set_password(app: Flask, email: str, password: str) -> None:
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"password changed for {admin.email}; earlier sessions no longer work")
+
+
+@admin_group.command("two-factor-off")
+@click.argument("email")
+@with_app
+@with_current_schema
+def two_factor_off(app: Flask, email: str) -> None:
+    """Turn off the second factor of the admin EMAIL (a lost phone, no recovery codes left);
+    their password stays, every session they had is logged out."""
+    admin = accounts.find(email)
+    if admin is None:
+        raise click.ClickException(f"There is no admin {accounts.normalise(email)}.")
+    if not admin.totp_secret:
+        click.echo(f"{admin.email} had no second factor; nothing changed")
+        return
+    now = utcnow()
+    twofactor.turn_off(admin)
+    admin.session_nonce = new_public_id()
+    journal.record_admin_action(SERVER, "admin_totp_off", admin.email, now)
+    db.session.commit()
+    click.echo(f"second factor turned off for {admin.email}; they log in with their password now")
 
 
 def _login_url(app: Flask) -> str:
