@@ -87,6 +87,17 @@ def course_files(tmp_path) -> CourseWriter:
 
 
 @pytest.fixture
+def two_courses(course_files) -> CourseWriter:
+    """Beside the test course (`testcursus`), a second one: `tweede`, two lessons. Ask for
+    it before `app`, which imports the lessons."""
+    writer = CourseWriter(course_files.root.parent / "tweede")
+    writer.course(title="Tweede cursus")
+    writer.lesson("01-begin", title="Begin van de tweede", day=0)
+    writer.lesson("02-verder", title="Verder in de tweede", day=3)
+    return writer
+
+
+@pytest.fixture
 def settings(tmp_path, database_url, course_files) -> dict:
     return {
         "DATA_DIR": str(tmp_path / "data"),

@@ -24,7 +24,7 @@ def _admin_urls(app) -> list[tuple[str, str]]:
         if not rule.rule.startswith("/admin") or rule.endpoint in auth.PUBLIC_ENDPOINTS:
             continue
         url = re.sub(
-            r"<(?:\w+:)?(\w+)>",
+            r"<(?:[^:>]+:)?(\w+)>",
             lambda m: {"action": "pauzeren", "admin_id": "1"}.get(m[1], "x"),
             rule.rule,
         )

@@ -62,7 +62,9 @@ def test_search_by_email_or_name_and_filter_by_status(admin_client):
     assert "Niemand gevonden" in page.text
 
 
-LIST_ROW = re.compile(r'>([^<>]+)</a></td>\s*<td>[^<]*</td>\s*<td><span class="badge (\w+)">')
+LIST_ROW = re.compile(
+    r'>([^<>]+)</a></td>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*><span class="badge (\w+)">'
+)
 
 
 def listed(client, state: str) -> dict[str, str]:
@@ -315,14 +317,18 @@ def test_erase_is_recorded_and_blanks_the_detail_of_earlier_records(admin_client
 
 
 @pytest.mark.clock
-def test_csv_export_neutralises_formulas(admin_client):
+@pytest.mark.parametrize(
+    ("style", "delimiter", "column"), [("standaard", ",", "first_name"), ("excel", ";", "Voornaam")]
+)
+def test_csv_export_neutralises_formulas(admin_client, style, delimiter, column):
     now = datetime.now(UTC)
     for name in ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "Gewoon"]:
         enrolled(f"p{len(name)}{ord(name[0])}@example.org", now, first_name=name)
-    response = admin_client.get("/admin/deelnemers/export.csv")
+    response = admin_client.get(f"/admin/deelnemers/export.csv?formaat={style}")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.text)))
-    names = sorted(row["first_name"] for row in rows)
+    text = response.data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    names = sorted(row[column] for row in rows)
     assert names == sorted(['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "Tab", "Gewoon"])
 
 
@@ -403,10 +409,10 @@ def test_import_never_activates_without_consent_and_confirms_only_when_asked(adm
 
 
 @pytest.mark.clock
-def test_import_refuses_existing_people_and_a_file_without_email_column(admin_client):
+def test_import_leaves_known_people_alone_and_refuses_a_file_without_email_column(admin_client):
     enrolled("al@example.org", datetime.now(UTC), first_name="Al")
     response = import_csv(admin_client, "email,first_name,consent\nal@example.org,Ander,ja\n")
-    assert "al@example.org is al bekend" in response.text
+    assert response.status_code == 302  # skipped, not an error (tests/test_admin_data.py)
     assert db.session.scalar(select(Subscriber.first_name)) == "Al"
     response = import_csv(admin_client, "naam\nAnna\n")
     assert response.status_code == 400 and "met in elk geval &#39;email&#39;" in response.text

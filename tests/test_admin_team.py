@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -63,7 +64,7 @@ def _admin_routes(app, values: dict[str, str]) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin.") or rule.endpoint in auth.PUBLIC_ENDPOINTS:
             continue
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], rule.rule)
+        url = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: values[m[1]], rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule.endpoint, method, url))
     return sorted(found, key=lambda route: route[0] == "admin.logout")
@@ -119,15 +120,15 @@ def test_an_invitation_is_emailed_used_once_and_joins_as_editor(app, admin_clien
         admin_client,
         "/admin/beheerders",
         "/admin/beheerders/uitnodigen",
-        {"email": " Nieuw@Academie.test ", "role": "editor"},
+        {"email": " Nieuw@Example.org ", "role": "editor"},
     )
     assert sent.status_code == 302
     (message,) = outbox
-    assert message.to == "nieuw@academie.test"
+    assert message.to == "nieuw@example.org"
     link = link_in(message.text, "/admin/welkom/").removeprefix(BASE_URL)
     team = admin_client.get("/admin/beheerders", follow_redirects=True).text
-    assert "Uitnodiging verstuurd naar nieuw@academie.test" in team and "uitgenodigd" in team
-    assert accounts.authenticate("nieuw@academie.test", "") is None
+    assert "Uitnodiging verstuurd naar nieuw@example.org" in team and "uitgenodigd" in team
+    assert accounts.authenticate("nieuw@example.org", "") is None
 
     newcomer = app.test_client()
     welcome = newcomer.get(link)
@@ -145,11 +146,17 @@ def test_an_invitation_is_emailed_used_once_and_joins_as_editor(app, admin_clien
     assert 'href="/admin/inloggen"' in again.text
     log = admin_client.get("/admin/logboek").text
     assert "beheerder uitgenodigd" in log and "uitnodiging aangenomen" in log
-    assert "nieuw@academie.test als redacteur" in log
+    assert "nieuw@example.org als redacteur" in log
 
 
 def test_a_bad_or_known_address_keeps_what_was_typed(admin_client, admin, outbox):
-    for typed, problem in (("geen-adres", "is geen e-mailadres"), (ADMIN_EMAIL, "al beheerder")):
+    for typed, problem in (
+        ("geen-adres", "is geen bruikbaar e-mailadres"),
+        ("a<b>@x.nl", "is geen bruikbaar e-mailadres"),
+        ("twee@@x.nl", "is geen bruikbaar e-mailadres"),
+        ("spatie in@x.nl", "is geen bruikbaar e-mailadres"),
+        (ADMIN_EMAIL.upper(), "al beheerder"),
+    ):
         page = admin_form(
             admin_client,
             "/admin/beheerders",
@@ -157,14 +164,14 @@ def test_a_bad_or_known_address_keeps_what_was_typed(admin_client, admin, outbox
             {"email": typed, "role": "owner"},
         )
         assert page.status_code == 400
-        assert problem in page.text and f'value="{typed}"' in page.text
+        assert problem in page.text and f'value="{escape(typed)}"' in page.text
     assert outbox == []
 
 
 @pytest.mark.clock
 def test_an_invitation_older_than_seven_days_is_closed(app, admin):
     invited = Admin(
-        email="laat@academie.test",
+        email="laat@example.org",
         password_hash="",
         role=AdminRole.EDITOR,
         created_at=NOW,
@@ -183,15 +190,22 @@ def test_an_invitation_older_than_seven_days_is_closed(app, admin):
     assert page.status_code == 410 and "ouder dan 7 dagen" in page.text
 
 
-def test_an_invitation_sent_again_closes_the_first_link(app, admin_client, outbox):
+def _invite_twice(admin_client, email: str):
+    """Invite `email`, then invite them again; the answer to the second invitation."""
     admin_form(
         admin_client,
         "/admin/beheerders",
         "/admin/beheerders/uitnodigen",
-        {"email": "twee@academie.test", "role": "editor"},
+        {"email": email, "role": "editor"},
     )
-    invited = accounts.find("twee@academie.test")
-    admin_form(admin_client, "/admin/beheerders", f"/admin/beheerders/{invited.id}/opnieuw", {})
+    invited = accounts.find(email)
+    return admin_form(
+        admin_client, "/admin/beheerders", f"/admin/beheerders/{invited.id}/opnieuw", {}
+    )
+
+
+def test_an_invitation_sent_again_closes_the_first_link(app, admin_client, outbox):
+    _invite_twice(admin_client, "twee@example.org")
     first, second = (link_in(message.text, "/admin/welkom/") for message in outbox)
     assert app.test_client().get(first).status_code == 410
     assert app.test_client().get(second).status_code == 200
@@ -255,3 +269,164 @@ def test_the_audit_page_lists_admin_actions_and_filters_them(admin_client, admin
     assert "admin_remove om" not in one_day
     odd = admin_client.get("/admin/logboek?van=gisteren&pagina=9999999999")
     assert odd.status_code == 200
+
+
+@pytest.mark.clock
+def test_an_editor_sees_the_reach_of_a_change_but_no_learner(app, admin_client, editor_client):
+    from tests.test_admin_lessons import post_lesson, three_learners
+
+    three_learners(datetime.now(UTC))
+    for client, shows in ((admin_client, True), (editor_client, False)):
+        check = post_lesson(client, step="check")
+        assert check.status_code == 200 and "<strong>2</strong> zijn al voorbij" in check.text
+        page = client.get("/admin/cursussen/testcursus")
+        url = "/admin/cursussen/testcursus/lessen/03-les-3/verplaats"
+        move = client.post(url, data={"csrf_token": csrf_token(page.text), "direction": "up"})
+        assert move.status_code == 200 and "Lessen van plaats wisselen" in move.text
+        addresses = ("een@example.org", "twee@example.org", "klaar@example.org")
+        for response in (check, move):
+            assert any(address in response.text for address in addresses) is shows
+        if not shows:
+            assert "Namen en adressen ziet alleen een eigenaar." in check.text
+
+
+def test_an_export_is_on_the_audit_page_without_the_address_searched_for(admin_client):
+    learner = sign_up("jan.jansen@example.org", NOW)
+    export = admin_client.get(
+        "/admin/deelnemers/export.csv?q=jan.jansen@example.org&status=pending"
+    )
+    assert export.status_code == 200 and "jan.jansen@example.org" in export.text
+    from ecourse.learners import privacy
+
+    privacy.erase(learner, "erased on request", NOW)
+    db.session.commit()
+    log = admin_client.get("/admin/logboek?wat=people_export").text
+    assert "deelnemers geëxporteerd" in log and "met zoekterm, status: wacht op bevestiging" in log
+    assert "jan.jansen" not in log
+    assert not db.session.query(Event).filter(Event.detail.contains("jan.jansen")).count()
+
+
+def test_two_owners_demoting_each_other_at_once_leave_one_owner(app, admin):
+    """The first change holds its lock while the second one tries: the second must wait,
+    then count again and refuse, instead of both going through and leaving no owner."""
+    import threading
+
+    from ecourse.learners import adminteam
+
+    other = _account("tweede@academie.test", "tweede-eigenaar-1", AdminRole.OWNER)
+    adminteam.change_role(other, AdminRole.EDITOR, admin, NOW)  # not committed yet
+    outcome = {}
+
+    def the_other_owner_at_the_same_moment():
+        with app.app_context():
+            them, me = db.session.get(Admin, other.id), db.session.get(Admin, admin.id)
+            try:
+                adminteam.change_role(me, AdminRole.EDITOR, them, NOW)
+                db.session.commit()
+                outcome["second"] = "went through"
+            except accounts.AccountError:
+                db.session.rollback()
+                outcome["second"] = "refused"
+            finally:
+                db.session.remove()
+
+    second = threading.Thread(target=the_other_owner_at_the_same_moment)
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waiting for the first change's lock
+    db.session.commit()
+    second.join(30)
+    assert outcome == {"second": "refused"}
+    db.session.expire_all()
+    assert db.session.get(Admin, admin.id).role == AdminRole.OWNER
+
+
+def test_an_invited_owner_does_not_keep_the_last_joined_owner_in_place(admin_client, admin):
+    from ecourse.learners import adminteam
+
+    adminteam.invite("komt-nog@example.org", AdminRole.OWNER, admin, NOW)
+    db.session.commit()
+    own = f"/admin/beheerders/{admin.id}"
+    admin_form(admin_client, "/admin/beheerders", f"{own}/rol", {"role": "editor"})
+    db.session.expire_all()
+    assert db.session.get(Admin, admin.id).role == AdminRole.OWNER
+
+
+def test_an_owner_may_leave_when_another_owner_has_joined(app, admin_client, admin):
+    _account("tweede@academie.test", "tweede-eigenaar-1", AdminRole.OWNER)
+    own = f"/admin/beheerders/{admin.id}"
+    left = admin_form(admin_client, f"{own}/verwijderen", f"{own}/verwijderen", {})
+    assert left.headers["Location"] == "/admin/inloggen"
+    assert db.session.get(Admin, admin.id) is None
+    assert admin_client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/admin/beheerders/99999999999999999999999/verwijderen"])
+def test_an_admin_id_too_big_for_the_database_is_not_found(admin_client, url):
+    assert admin_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query", ["van=0001-01-01", "tot=9999-12-31", "van=9999-12-31&tot=0001-01-01", "van=2026-02-30"]
+)
+def test_the_audit_page_ignores_dates_it_cannot_use(admin_client, query):
+    page = admin_client.get(f"/admin/logboek?{query}")
+    assert page.status_code == 200 and "ingelogd" in page.text  # the unfiltered list
+
+
+def test_an_editor_sent_to_an_owners_page_logs_in_to_the_lessons(app, editor):
+    client = app.test_client()
+    page = client.get("/admin/inloggen?next=/admin/deelnemers")
+    data = {"csrf_token": csrf_token(page.text), "email": EDITOR_EMAIL, "password": EDITOR_PASSWORD}
+    landed = client.post("/admin/inloggen?next=/admin/deelnemers", data=data)
+    assert landed.headers["Location"] == "/admin/cursussen"
+    kept = app.test_client()
+    page = kept.get("/admin/inloggen?next=/admin/account")
+    data["csrf_token"] = csrf_token(page.text)
+    assert kept.post("/admin/inloggen?next=/admin/account", data=data).headers["Location"] == (
+        "/admin/account"
+    )
+
+
+def test_only_refused_logins_count_toward_the_limit(app, admin):
+    client = app.test_client()
+    for _ in range(12):
+        assert log_in(client).status_code == 302
+    statuses = [log_in(client, password="fout-wachtwoord").status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+
+
+def test_refusals_logins_and_logouts_are_on_the_audit_page(app, admin_client, admin):
+    log_in(app.test_client(), password="fout-wachtwoord")
+    log_in(app.test_client(), email="niemand@example.org", password="fout-wachtwoord")
+    other = app.test_client()
+    log_in(other)
+    admin_form(other, "/admin/account", "/admin/uitloggen", {})
+    log = admin_client.get(f"/admin/logboek?wie={ADMIN_EMAIL}").text
+    for words in ("inloggen geweigerd", "wachtwoord klopt niet", "uitgelogd", "ingelogd"):
+        assert words in log
+    everything = admin_client.get("/admin/logboek").text
+    assert "niemand@example.org" not in everything  # what anyone typed is not kept
+
+
+def test_the_audit_page_past_its_end_shows_the_last_page(admin_client, admin):
+    for minute in range(60):
+        _admin_event("a@academie.test", "admin_role", NOW + timedelta(minutes=minute))
+    db.session.commit()
+    page = admin_client.get("/admin/logboek?pagina=999").text
+    assert "Pagina 2 van 2" in page and "admin_role om" in page
+    swapped = admin_client.get("/admin/logboek?van=2026-11-05&tot=2026-11-01").text
+    assert "draai de twee datums om" in swapped
+
+
+def test_the_only_owner_is_told_before_pressing_remove(admin_client, admin):
+    page = admin_client.get(f"/admin/beheerders/{admin.id}/verwijderen").text
+    assert "Je bent de enige eigenaar" in page and "Ja, verwijderen" not in page
+
+
+def test_inviting_again_says_the_first_link_stopped(admin_client, admin, outbox):
+    done = _invite_twice(admin_client, "twee@example.org")
+    page = admin_client.get(done.headers["Location"]).text
+    assert "De vorige link werkt niet meer." in page
+    assert outbox[-1].sender.endswith("<cursus@academie.test>")
+    assert "ecourse.test" in outbox[-1].subject  # which site the invitation is for

@@ -55,9 +55,16 @@ def test_recovery_codes_each_work_once(app, admin):
 
 
 def _secret_on(page: str) -> str:
-    match = re.search(r"Typ deze sleutel in je app: <code>([A-Z2-7]+)</code>", page)
+    match = re.search(r'typ deze sleutel in je app: <code data-key="([A-Z2-7]+)">', page)
     assert match, page
     return match.group(1)
+
+
+def _session_of(client) -> str:
+    """The session as the browser holds it (signed, not encrypted: anyone can read it)."""
+    cookie = client.get_cookie("ecourse")
+    serializer = client.application.session_interface.get_signing_serializer(client.application)
+    return str(serializer.loads(cookie.value))
 
 
 def _now_code(secret: str) -> str:
@@ -70,21 +77,28 @@ def test_turned_on_it_asks_for_a_code_after_the_password(app, admin, admin_clien
     setup = admin_client.get("/admin/account/tweestaps")
     assert setup.status_code == 200 and "<svg" in setup.text
     secret = _secret_on(setup.text)
+    assert secret not in _session_of(admin_client)  # only on the page, never in the cookie
+    other_session = app.test_client()
+    log_in(other_session)
+    setup_url = "/admin/account/tweestaps"
     wrong = admin_form(
-        admin_client, "/admin/account/tweestaps", "/admin/account/tweestaps", {"code": "000000"}
+        admin_client, setup_url, setup_url, {"code": "000000", "current": ADMIN_PASSWORD}
     )
     assert wrong.status_code == 400 and "Deze code klopt niet" in wrong.text
     assert _secret_on(wrong.text) == secret  # the same secret until it is kept
+    no_password = admin_form(
+        admin_client, setup_url, setup_url, {"code": _now_code(secret), "current": "fout"}
+    )
+    assert no_password.status_code == 400 and "Dit is niet je wachtwoord." in no_password.text
     shown = admin_form(
-        admin_client,
-        "/admin/account/tweestaps",
-        "/admin/account/tweestaps",
-        {"code": _now_code(secret)},
+        admin_client, setup_url, setup_url, {"code": _now_code(secret), "current": ADMIN_PASSWORD}
     )
     codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", shown.text)
     assert len(codes) == twofactor.RECOVERY_CODES
     db.session.expire_all()
     assert db.session.get(Admin, admin.id).totp_secret == secret
+    assert admin_client.get("/admin/account").status_code == 200  # this session goes on
+    assert other_session.get("/admin/account").status_code == 302  # others end
 
     client = app.test_client()
     first = log_in(client)
@@ -100,6 +114,7 @@ def test_turned_on_it_asks_for_a_code_after_the_password(app, admin, admin_clien
     )
     assert used.headers["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+    assert "met een herstelcode" in client.get(f"/admin/logboek?wie={admin.email}").text
 
     again = app.test_client()
     log_in(again)
@@ -206,3 +221,27 @@ def test_the_server_turns_off_a_lost_second_factor_and_ends_sessions(
     assert again.output.endswith("had no second factor; nothing changed\n")
     unknown = CliRunner().invoke(main, ["admin", "two-factor-off", "niemand@academie.test"])
     assert unknown.exit_code == 1 and "There is no admin niemand@academie.test" in unknown.output
+
+
+def test_one_code_sent_by_two_logins_at_once_lets_only_one_in(app, admin):
+    """The second login read the admin before the first one used the code: its conditional
+    write finds the code used and refuses, though its own copy still looks fresh."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    admin.totp_secret = SECRET
+    codes = twofactor.new_recovery_codes(admin)
+    db.session.commit()
+    read_before = {"totp_last_step": admin.totp_last_step, "recovery_hashes": admin.recovery_hashes}
+    code = pyotp.TOTP(SECRET).generate_otp(pyotp.TOTP(SECRET).timecode(NOW))
+    assert twofactor.check(admin, code, NOW) and twofactor.check(admin, codes[0], NOW)
+    db.session.commit()
+    with app.app_context():  # the second login: its own session, its copy as read before
+        stale = db.session.get(Admin, admin.id)
+        for name, value in read_before.items():
+            set_committed_value(stale, name, value)
+        assert twofactor.code_fits(SECRET, code, NOW, stale.totp_last_step) is not None
+        assert not twofactor.check(stale, code, NOW)
+        for name, value in read_before.items():
+            set_committed_value(stale, name, value)
+        assert not twofactor.check(stale, codes[0], NOW)
+        db.session.rollback()

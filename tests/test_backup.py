@@ -2,11 +2,15 @@
 
 The headline: a backup taken while another process runs passes over new learners restores
 into a fresh data folder (on PostgreSQL: an empty database of its own) with every timeline
-as the source had it at one moment. Then the refusals, each one line and no traceback.
+as the source had it at one moment. Then the refusals, each one line and no traceback, and
+what a restore must not leave behind: a database still in use, tables of a later migration,
+GRANTs to missing roles, and the partial files of a killed run.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -23,10 +28,13 @@ from ecourse import create_app
 from ecourse.core.backup import PG_DUMP_MAGIC, SQLITE_MAGIC
 from ecourse.core.db import db, newest_revision
 from ecourse.core.models import Delivery, DeliveryAttempt, Subscriber
+from ecourse.core.resources import bundled
 from ecourse.learners import timeline
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import enrolled, process_environment, run_until, sign_up
+from tests.smtpserver import free_port
 from tests.test_operator_output import _only_error_line, _schema_at, ecourse
+from tests.test_processes import Started
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 12, 10, 6, 30, tzinfo=UTC)  # 07:30 in Amsterdam: lessons go at once
@@ -337,8 +345,11 @@ def test_without_the_postgresql_tools_it_says_exactly_what_to_run(tmp_path, comm
     env = process_environment(settings) | {"PATH": str(nowhere)}
     line = _only_error_line(ecourse(env, command, str(file)))
     tool, run = {
-        "backup": ("pg_dump", f"pg_dump --format=custom --no-owner --file={file} "),
-        "restore": ("pg_restore", "pg_restore --no-owner --single-transaction --dbname="),
+        "backup": ("pg_dump", f"pg_dump --format=custom --no-owner --no-privileges --file={file} "),
+        "restore": (
+            "pg_restore",
+            "pg_restore --no-owner --no-privileges --single-transaction --dbname=",
+        ),
     }[command]
     assert line.startswith(
         f"Error: {tool} is not on PATH (Debian: apt-get install postgresql-client); "
@@ -404,3 +415,218 @@ def test_a_backup_of_an_older_schema_is_restored_as_it_was_and_init_upgrades_it(
     with closing(sqlite3.connect(database)) as copy:
         (revision,) = copy.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == newest_revision()
+
+
+@pytest.mark.parametrize("holder", ["a read transaction", "an idle connection", "ecourse serve"])
+def test_restore_refuses_while_anything_has_the_sqlite_database_open(tmp_path, holder):
+    live, backup = {"DATA_DIR": tmp_path / "live"}, tmp_path / "ecourse.backup"
+    env, database = process_environment(live), tmp_path / "live" / "ecourse.sqlite3"
+    _migrated(live | {"SECRET_KEY": "x"}, "head")  # and let go: only `holder` holds it
+    assert ecourse(env, "backup", str(backup)).returncode == 0
+    if holder == "ecourse serve":
+        (tmp_path / "serve").mkdir()
+        held = Started(["serve", "--port", str(free_port())], env, tmp_path / "serve")
+        held.wait_for_output("ecourse on http://")
+    else:
+        held = sqlite3.connect(database, isolation_level=None)
+        held.execute("SELECT count(*) FROM alembic_version").fetchone()  # open, in WAL mode
+    try:
+        with closing(sqlite3.connect(database, isolation_level=None)) as later:
+            later.execute("CREATE TABLE later (note TEXT)")  # since the backup: in the log
+            later.execute("INSERT INTO later VALUES ('kept')")
+        if holder == "a read transaction":
+            held.execute("BEGIN")
+            held.execute("SELECT count(*) FROM later").fetchone()
+        before = _files(database)
+        assert set(before) >= {"ecourse.sqlite3", "ecourse.sqlite3-wal", "ecourse.sqlite3-shm"}
+
+        refused = _only_error_line(ecourse(env, "restore", "--force", str(backup)))
+        assert refused == (
+            f"Error: {database} is in use: stop `ecourse serve` and the workers first"
+        )
+        after = _files(database)  # not replaced, its log not deleted, and not written to
+        assert {name: ino for name, (ino, *_) in after.items()} == {
+            name: ino for name, (ino, *_) in before.items()
+        }
+        assert after == before or holder == "ecourse serve"  # whose passes write on
+    finally:
+        if holder == "ecourse serve":
+            held.stop()
+        else:
+            held.close()
+    with closing(sqlite3.connect(database)) as kept:
+        assert kept.execute("SELECT note FROM later").fetchall() == [("kept",)]
+
+    restored = ecourse(env, "restore", "--force", str(backup))  # once nothing holds it
+    assert restored.returncode == 0, restored.stderr
+    with closing(sqlite3.connect(database)) as copy:
+        assert copy.execute("SELECT name FROM sqlite_master WHERE name = 'later'").fetchall() == []
+
+
+def _files(database: Path) -> dict[str, tuple[int, int, int]]:
+    """The database's files (and any partial file beside them), each with its inode, size
+    and time of last change.
+
+    By `stat` only: opening and closing a file would drop this process's SQLite locks on it.
+    """
+    return {
+        path.name: (path.stat().st_ino, path.stat().st_size, path.stat().st_mtime_ns)
+        for path in database.parent.iterdir()
+        if path.name.startswith(database.name) or "partial" in path.name
+    }
+
+
+@pytest.mark.clock  # file ages against the real clock
+def test_a_backup_removes_the_partial_files_killed_runs_left_of_the_same_file(settings, tmp_path):
+    backup, env = tmp_path / "ecourse.backup", process_environment(settings)
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its number now belongs to no process
+    gone, running = ended.pid, os.getpid()
+    left = [
+        f".ecourse.backup.partial-{gone}",  # a backup killed (SIGKILL) half-way
+        f".ecourse.backup.partial-{gone}-journal",  # and SQLite's file beside it
+        f".ecourse.backup.partial-{os.getppid()}",  # a running process, but untouched for days
+    ]
+    kept = [
+        f".ecourse.backup.partial-{running}",  # another backup of the same file, still going
+        f".other.backup.partial-{gone}",  # another file's, for its own next run
+        ".ecourse.backup.partial-notes",  # not named as ecourse names them
+    ]
+    for name in left + kept:
+        (tmp_path / name).write_text("personal data")
+    days_ago = time.time() - 2 * 24 * 60 * 60
+    os.utime(tmp_path / f".ecourse.backup.partial-{os.getppid()}", (days_ago, days_ago))
+
+    made = ecourse(env, "backup", str(backup))
+    assert made.returncode == 0, made.stderr
+    assert sorted(path.name for path in tmp_path.iterdir() if "partial" in path.name) == sorted(
+        kept
+    )
+
+
+@pytest.mark.clock  # file ages against the real clock
+def test_the_nightly_clean_up_removes_old_backups_and_what_killed_runs_left(tmp_path):
+    """The unit's ExecStartPost, run on a folder of backups of various ages."""
+    unit = (ROOT / "deploy" / "ecourse-backup.service").read_text()
+    (line,) = [line for line in unit.splitlines() if line.startswith("ExecStartPost=")]
+    words = shlex.split(line.removeprefix("ExecStartPost="))
+    days_old = {
+        "ecourse-2026-11-20.db": 20,
+        "ecourse-2026-11-27.db": 13,
+        ".ecourse-2026-11-20.db.partial-4242": 20,  # a backup killed that night
+        ".ecourse-2026-12-08.db.partial-4343": 2,
+        ".ecourse-2026-12-08.db.partial-4343-journal": 2,
+        ".ecourse-2026-12-10.db.partial-4444": 0,  # one being written now
+        "before-upgrade-2026-11-01-2200.db": 40,  # the operator's, removed by hand
+    }
+    for name, days in days_old.items():
+        (tmp_path / name).write_text("personal data")
+        moment = time.time() - days * 24 * 60 * 60 - 60
+        os.utime(tmp_path / name, (moment, moment))
+    folder = "/var/backups/ecourse"
+    assert folder in words
+    subprocess.run([str(tmp_path) if word == folder else word for word in words], check=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".ecourse-2026-12-10.db.partial-4444",
+        "before-upgrade-2026-11-01-2200.db",
+        "ecourse-2026-11-27.db",
+    ]
+
+
+def _migrated(target: dict, revision: str) -> None:
+    """The restore target's database, migrated up to `revision` as that release left it."""
+    app = create_app(target)
+    with app.app_context():
+        upgrade(directory=str(bundled("migrations")), revision=revision)
+        db.engine.dispose()
+
+
+def _schema(target: dict) -> tuple[str, set[str]]:
+    """The target's migration and its tables."""
+    url = target.get("DATABASE_URL") or f"sqlite:///{target['DATA_DIR']}/ecourse.sqlite3"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+            return revision, set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_rolling_back_an_upgrade_restores_the_older_schema_for_init_to_upgrade_again(
+    restore_target, tmp_path
+):
+    """docs/deploy.md's rollback: a backup before the upgrade, then restore --force over
+    the upgraded database. On PostgreSQL, pg_restore --clean would leave the later
+    migrations' tables: the restore refuses until the database is empty again."""
+    env, backup = process_environment(restore_target), tmp_path / "before-upgrade.backup"
+    _migrated(restore_target, "0005")
+    old_tables = _schema(restore_target)[1]
+    assert ecourse(env, "backup", str(backup)).returncode == 0
+    assert ecourse(env, "init").returncode == 0  # the upgrade
+    upgraded = _schema(restore_target)
+    newer = sorted(upgraded[1] - old_tables)
+    assert upgraded[0] == newest_revision() and newer
+
+    rolled_back = ecourse(env, "restore", "--force", str(backup))
+    if TEST_DATABASE_URL:
+        refused = _only_error_line(rolled_back)
+        assert refused == (
+            f"Error: {restore_target['DATABASE_URL']} holds tables the backup lacks "
+            f"({', '.join(newer)}), which a restore would leave behind: drop and recreate the "
+            "database, then restore into it without --force"
+        )
+        assert _schema(restore_target) == upgraded
+        name = make_url(restore_target["DATABASE_URL"]).database
+        admin = _admin_engine()  # as the message says
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        rolled_back = ecourse(env, "restore", str(backup))
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert _schema(restore_target) == ("0005", old_tables)
+    again = ecourse(env, "init")  # the next upgrade
+    assert again.returncode == 0, again.stderr
+    assert _schema(restore_target) == upgraded
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="roles and GRANTs are PostgreSQL's")
+def test_a_grant_to_a_role_the_target_lacks_neither_goes_in_a_backup_nor_stops_a_restore(
+    app, settings, restore_target, tmp_path
+):
+    enrolled("kept@example.org", T0)
+    db.session.commit()
+    _let_go_of_the_database()
+    role, ours, by_hand = f"ecourse_reader_{os.getpid()}", tmp_path / "a.dump", tmp_path / "b.dump"
+    plain = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+    source = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with source.connect() as connection:
+            connection.execute(text(f'CREATE ROLE "{role}"'))
+            connection.execute(text(f'GRANT SELECT ON "{Subscriber.__table__.name}" TO "{role}"'))
+        made = ecourse(process_environment(settings), "backup", str(ours))
+        # As pg_dump has it by default (and ecourse's backups had it): with the GRANT.
+        dump = ["pg_dump", "--format=custom", "--no-owner", f"--file={by_hand}"]
+        subprocess.run([*dump, plain.render_as_string(hide_password=False)], check=True)
+    finally:
+        with source.connect() as connection:
+            if connection.scalar(
+                text("SELECT count(*) FROM pg_roles WHERE rolname = :role"), {"role": role}
+            ):
+                connection.execute(text(f'DROP OWNED BY "{role}"'))
+                connection.execute(text(f'DROP ROLE "{role}"'))
+        source.dispose()
+    assert made.returncode == 0, made.stderr
+    listing = subprocess.run(["pg_restore", "--list", str(ours)], capture_output=True, text=True)
+    assert [line for line in listing.stdout.splitlines() if " ACL " in line] == []
+    with_grant = subprocess.run(
+        ["pg_restore", "--list", str(by_hand)], capture_output=True, text=True
+    )
+    assert any(
+        " ACL " in line and " subscriber " in line for line in with_grant.stdout.splitlines()
+    )
+
+    restored = ecourse(process_environment(restore_target), "restore", str(by_hand))
+    assert restored.returncode == 0, restored.stderr  # the role is gone: its GRANT is skipped
+    assert list(timelines(restore_target)) == ["kept@example.org"]

@@ -116,16 +116,20 @@ def test_tick_with_now_runs_a_course_without_waiting(env):
     run("init")
     from ecourse import create_app
     from ecourse.core.clock import utcnow
+    from ecourse.engine import health
     from tests.factories import enrolled
 
     app = create_app()
     with app.app_context():
         enrolled("cli@example.org", utcnow())
+        before = health.last_pass()
     result = run("tick", "--now", "2030-01-01T07:30:00+01:00")
     assert result.exit_code == 0
     assert "pass at 2030-01-01T06:30:00+00:00" in result.output
     assert "planned: 1 lesson(s) queued" in result.output
     assert "sent: 1," in result.output
+    with app.app_context():  # a pretend pass is no sign of a live scheduler for /healthz
+        assert health.last_pass() == before
 
 
 def test_tick_warns_which_base_url_links_use_when_it_is_not_set(env, monkeypatch):
@@ -246,3 +250,27 @@ def test_the_installed_console_script_runs(env):
         env=os.environ | env,
     )
     assert result.returncode == 0 and "version" in result.stdout
+
+
+def test_init_after_an_upgrade_keeps_lessons_edited_in_the_web(env, admin_client, course_files):
+    from tests.factories import the_course
+    from tests.test_admin_lessons import lesson_fields, post_lesson
+
+    url = "/admin/cursussen/testcursus/lessen/02-les-2"
+    fields = lesson_fields(title="Les twee, herschreven", day="2", slug="02-les-2")
+    saved = post_lesson(admin_client, url, step="save", **fields)
+    assert saved.status_code == 302, saved.text
+    again = run("init")
+    assert again.exit_code == 0 and "unchanged: 3 lesson(s)" in again.output
+    assert "Les twee, herschreven" in _titles(the_course())
+    course_files.lesson("02-les-2", title="Les twee uit het bestand", day=2)  # the file changes
+    changed = run("init")
+    assert "edited: testcursus/02-les-2" in changed.output
+    from ecourse.core.db import db
+
+    db.session.expire_all()
+    assert "Les twee uit het bestand" in _titles(the_course())
+
+
+def _titles(course) -> list[str]:
+    return [lesson.title for lesson in course.lessons]

@@ -81,7 +81,7 @@ def test_page_shows_the_steps_and_keeps_the_timer_hidden_for_javascript(client, 
     assert " hidden" in timer and 'data-seconds="300"' in timer  # 5 minutes
     assert '<script src="/static/exercise.js" defer></script>' in page
     assert 'role="status" aria-live="polite"' in page
-    assert "Ik heb de oefening gedaan" in page
+    assert "Bewaar alles en rond af" in page
     assert page.count("Alleen voor jou zichtbaar") == 2  # the check-in and the note
     assert 'style="' not in page and "<style" not in page  # the CSP allows neither
 
@@ -111,7 +111,7 @@ def test_check_in_before_is_saved_on_the_learners_own_row(client, learner):
 def test_check_in_after_with_a_note_keeps_the_score_from_before(client, learner):
     check_in(client, {"deel": "voor", "voor": "7"})
     response = check_in(client, {"deel": "na", "na": "3", "notitie": f"  {NOTE}\r\nRegel 2 "})
-    assert response.headers["Location"].endswith("?bewaard=na#check-in-na")
+    assert response.headers["Location"].endswith("?bewaard=na#afronden")
     progress = progress_of(learner)
     assert (progress.tension_before, progress.tension_after) == (7, 3)
     assert progress.note == f"{NOTE}\nRegel 2"

@@ -1,6 +1,6 @@
 """The exercise in a real browser: the timer, the check-in before and after, a private note,
 "done", and the learner's chart on the overview; and the timer without motion for those who
-ask their system for less of it."""
+ask their system for less of it. (Saving in detail: tests/test_exercise_saving_browser.py.)"""
 
 from __future__ import annotations
 
@@ -122,7 +122,6 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     before = page.locator("#check-in-voor")
     before.get_by_label("6", exact=True).check()
     before.get_by_role("button", name="Bewaar mijn check-in vooraf").click()
-    page.wait_for_url("**?bewaard=voor#check-in-voor")
     expect(before.get_by_role("status")).to_have_text("Bewaard. Alleen jij ziet dit.")
     expect(before.get_by_label("6", exact=True)).to_be_checked()
 
@@ -130,14 +129,11 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     after.get_by_label("3", exact=True).check()
     after.get_by_label("Je notitie (als je wilt)").fill(NOTE)
     expect(after.get_by_text("Alleen voor jou zichtbaar")).to_be_visible()
-    after.get_by_role("button", name="Bewaar mijn check-in en notitie").click()
-    page.wait_for_url("**?bewaard=na#check-in-na")
-    expect(after.get_by_label("Je notitie (als je wilt)")).to_have_value(NOTE)
-    expect(before.get_by_label("6", exact=True)).to_be_checked()  # the after-form kept it
-    page.screenshot(path=str(ARTIFACTS / "exercise-checkin.png"), full_page=True)
-
-    page.get_by_role("button", name="Ik heb de oefening gedaan").click()
+    page.get_by_role("button", name="Bewaar alles en rond af").click()
     expect(page.get_by_text("Je hebt deze oefening gedaan.")).to_be_visible()
+    expect(after.get_by_label("Je notitie (als je wilt)")).to_have_value(NOTE)
+    expect(before.get_by_label("6", exact=True)).to_be_checked()
+    page.screenshot(path=str(ARTIFACTS / "exercise-checkin.png"), full_page=True)
 
     page.get_by_role("navigation", name="Kruimelpad").get_by_role("link").click()
     page.wait_for_url("**/cursus/testcursus")
@@ -184,5 +180,5 @@ def test_without_javascript_the_steps_stand_alone(lesson_link, server, browser):
     expect(page.get_by_role("listitem").filter(has_text="Voeten op de grond.")).to_be_visible()
     expect(page.locator("[data-timer]")).to_be_hidden()
     expect(page.get_by_role("button", name="Start de timer")).to_have_count(0)
-    expect(page.get_by_role("button", name="Ik heb de oefening gedaan")).to_be_visible()
+    expect(page.get_by_role("button", name="Bewaar alles en rond af")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "exercise-no-javascript.png"), full_page=True)

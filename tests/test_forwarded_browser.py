@@ -43,7 +43,7 @@ def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     owner.goto(lesson_link)
     owner.locator("#check-in-na label.scale-option", has_text="3").click()
     owner.get_by_label("Je notitie (als je wilt)").fill(NOTE)
-    owner.get_by_role("button", name="Bewaar mijn check-in en notitie").click()
+    owner.get_by_role("button", name="Bewaar alles en rond af").click()
     expect(owner.get_by_text("Bewaard. Alleen jij ziet dit.")).to_be_visible()
 
     friend = browser.new_context(locale="nl-NL").new_page()  # a fresh browser: no cookies
@@ -82,7 +82,10 @@ def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     owner.goto(lesson_link)
     expect(owner.get_by_label("Je notitie (als je wilt)")).to_have_value(NOTE)
     owner.get_by_label("Je notitie (als je wilt)").fill(LATER)
-    owner.get_by_role("button", name="Bewaar mijn check-in en notitie").click()
+    owner.get_by_role("button", name="Bewaar mijn check-in en notitie").click()  # done before
+    expect(owner.locator("#afronden").get_by_role("status").last).to_have_text(
+        "Bewaard. Alleen jij ziet dit."
+    )
     expect(owner.get_by_label("Je notitie (als je wilt)")).to_have_value(LATER)
     friend.goto(lesson_link)
     expect(friend.locator("h1")).to_have_text("Les nummer 1")

@@ -230,7 +230,7 @@ def test_the_lesson_page_of_an_english_course_is_english(client, english_learner
     assert "About 1 minute to read" in page and "Something to think about" in page
     assert "Timer for 1 minute" in page and 'data-minute-other="{n} minutes"' in page
     assert 'data-say-running="The timer is running. {time} to go."' in page
-    assert "Only you can see this." in page and "I've done the exercise" in page
+    assert "Only you can see this." in page and "Save everything and finish" in page
     assert "Pace, pauses and your data" in page and 'aria-label="Look after yourself"' in page
     assert_english(page)
 

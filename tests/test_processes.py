@@ -91,14 +91,18 @@ def test_worker_warns_when_links_would_use_the_default_base_url(settings, tmp_pa
     )
 
 
-@pytest.mark.parametrize("command", ["worker", "serve"])
+@pytest.mark.parametrize(
+    "command",
+    [["worker"], ["serve", "--host", "0.0.0.0"], ["serve", "--host", "127.0.0.1", "proxy"]],
+    ids=["worker", "serve-for-everyone", "serve-behind-a-proxy"],
+)
 def test_real_mail_without_a_base_url_is_refused_in_one_line(settings, tmp_path, command):
-    env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port())
+    # `serve` on loopback may (links to localhost work there), unless a proxy is in front.
+    proxy = {"TRUST_PROXY": "true"} if "proxy" in command else {}
+    env = process_environment(settings, MAIL_BACKEND="smtp", SMTP_PORT=free_port(), **proxy)
     env.pop("ECOURSE_BASE_URL")
-    # `serve` on loopback may (links to localhost work there); for everyone it may not.
-    args = [command] + (
-        ["--host", "0.0.0.0", "--port", str(free_port())] if command == "serve" else []
-    )
+    args = [part for part in command if part != "proxy"]
+    args += ["--port", str(free_port())] if args[0] == "serve" else []
     done = subprocess.run(
         [sys.executable, "-m", "ecourse", *args],
         env=env,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
+from ecourse.content import markup
+from ecourse.content.catalog import import_path
 from ecourse.core.models import Consent, Subscriber
 from ecourse.engine import emails
 from ecourse.learners import current
@@ -77,3 +81,52 @@ def test_each_distinct_email_is_rendered_once_per_pass(app, monkeypatch):
         )
         renderer.render("lesson", reader, course, course.published_lessons[0])
     assert calls == ["lesson"]
+
+
+LINKS_AND_LISTS = """Kijk eerst [de korte video](https://academie.test/video?deel=1&taal=nl) of lees \
+<https://academie.test/lezen>. Vragen? [Mail de docent](mailto:docent@academie.test).
+
+- Voeten op de grond
+- Adem **rustig** uit, zie [de uitleg](https://academie.test/adem)
+
+3. Zit rechtop.
+4. Adem in.
+   - Tel tot vier.
+
+<p>Een regel HTML <script>alert(1)</script>met &amp; erin.</p>
+"""
+
+
+def test_plain_text_keeps_link_addresses_and_list_markers():
+    text = markup.plain_text(LINKS_AND_LISTS)
+    assert text.splitlines() == [
+        "Kijk eerst de korte video (https://academie.test/video?deel=1&taal=nl) of lees "
+        "https://academie.test/lezen. Vragen? Mail de docent (docent@academie.test).",
+        "",
+        "- Voeten op de grond",
+        "- Adem rustig uit, zie de uitleg (https://academie.test/adem)",
+        "",
+        "3. Zit rechtop.",
+        "4. Adem in.",
+        "   - Tel tot vier.",
+        "",
+        "Een regel HTML met & erin.",
+    ]
+    # Reading time counts what a reader reads: no addresses, no markers.
+    assert markup.word_count("- Een [twee](https://drie.test/vier)\n- vijf") == 3
+
+
+def test_a_lessons_text_part_keeps_its_links_and_lists(app, course_files, settings):
+    body = LINKS_AND_LISTS + "\n## Oefening\n\n1. Voeten op de grond.\n"
+    course_files.lesson("01-les-1", title="Les nummer 1", day=0, body=body)
+    import_path(
+        Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", datetime(2026, 11, 3, tzinfo=UTC)
+    )
+    course = the_course()
+    lesson = course.published_lessons[0]
+    reader = Subscriber(email="r@example.org", first_name="Anna", public_id="p" * 22)
+    rendered = emails.Renderer(current.settings()).render("lesson", reader, course, lesson)
+    assert "de korte video (https://academie.test/video?deel=1&taal=nl)" in rendered.text
+    assert "\n- Voeten op de grond\n- Adem rustig uit" in rendered.text
+    assert "\n3. Zit rechtop.\n4. Adem in.\n   - Tel tot vier." in rendered.text
+    assert 'href="https://academie.test/video?deel=1&amp;taal=nl"' in rendered.html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -244,13 +245,16 @@ def test_time_trap_accepts_a_form_shown_long_enough_ago(trapped):
 
 
 @pytest.mark.clock
-def test_time_trap_quietly_drops_a_form_sent_right_after_it_was_shown(trapped, outbox):
+def test_a_form_sent_right_after_it_was_shown_comes_back_to_send_with_one_click(trapped, outbox):
     page = trapped.get("/")
     fresh = _hidden(page.text, "rendered")
     assert timetrap.shown_at(fresh) is not None  # the page carries a signed stamp
-    data = {"csrf_token": csrf_token(page.text), "email": "bot@example.org", "consent": "y"}
-    response = trapped.post("/", data=data | {"rendered": fresh})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/aangemeld")
+    data = {"csrf_token": csrf_token(page.text), "email": "snel@example.org", "consent": "y"}
+    response = trapped.post("/", data=data | {"rendered": fresh, "first_name": "Snel"})
+    assert response.status_code == 200 and "Nog één stap." in response.text
+    assert 'value="snel@example.org"' in response.text and 'value="Snel"' in response.text
+    assert re.search(r'<input[^>]*checked[^>]*name="consent"', response.text)  # still ticked
+    assert _hidden(response.text, "rendered") == fresh  # its first stamp: not trapped anew
     assert (count(Subscriber), count(Consent), count(Delivery)) == (0, 0, 0)
     run_pass(datetime.now(UTC))
     assert outbox == []
@@ -310,3 +314,30 @@ def test_honeypot_still_drops_a_slow_enough_form(trapped):
     shown = timetrap.stamp(datetime.now(UTC) - timedelta(seconds=10))
     response = _send_signup(trapped, "bot@example.org", shown, website="http://spam.example")
     assert response.status_code == 302 and count(Subscriber) == 0
+
+
+@pytest.mark.clock
+def test_a_fast_person_is_signed_up_by_the_one_click_more(make_app):
+    app = make_app(SIGNUP_MIN_SECONDS=1)
+    client, outbox = app.test_client(), app.extensions["ecourse.messenger"].sent
+    page = client.get("/")
+    data = {"csrf_token": csrf_token(page.text), "email": "autofill@example.org"}
+    data |= {"first_name": "Fien", "consent": "y", "rendered": _hidden(page.text, "rendered")}
+    again = client.post("/", data=data)  # autofill and a tap: sooner than the trap allows
+    assert again.status_code == 200 and count(Subscriber) == 0
+    time.sleep(1.1)  # reading "Nog één stap" and clicking once more
+    sent = {name: _hidden(again.text, name) for name in ("csrf_token", "email", "rendered")}
+    done = client.post("/c/testcursus", data=sent | {"first_name": "Fien", "consent": "y"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/aangemeld")
+    assert db.session.scalar(select(Subscriber.first_name)) == "Fien"
+    run_pass(datetime.now(UTC))
+    assert [message.to for message in outbox] == ["autofill@example.org"]
+
+
+@pytest.mark.clock
+def test_a_fast_form_that_is_not_right_gets_its_errors_and_nothing_else(trapped):
+    page = trapped.get("/")
+    data = {"csrf_token": csrf_token(page.text), "email": "geen-adres", "consent": "y"}
+    response = trapped.post("/", data=data | {"rendered": _hidden(page.text, "rendered")})
+    assert response.status_code == 400 and "Dit e-mailadres klopt niet helemaal" in response.text
+    assert "Nog één stap." not in response.text and count(Subscriber) == 0

@@ -119,9 +119,10 @@ def test_a_strangers_sign_up_for_an_existing_address_changes_nothing(
     same_course = stranger.sign_up("testcursus", **fields)
     other_course = stranger.sign_up("tweede", **fields)
     unknown = stranger.sign_up("tweede", email="nieuw@example.org", first_name="Nieuw")
-    # The same answer whether or not the address is known, or already on the course.
+    # The same answer whether or not the address is known, or already on the course (the
+    # page names the course it was for, in its link to correct the address).
     pages = [
-        re.sub(r"(nieuw|anna)@example\.org", "…", page.text)
+        re.sub(r"(nieuw|anna)@example\.org|/c/(testcursus|tweede)\b", "…", page.text)
         for page in (same_course, other_course, unknown)
     ]
     assert pages[0] == pages[1] == pages[2]

@@ -8,7 +8,6 @@ from flask import Flask
 from ecourse.cli.app import with_app, with_current_schema
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
-from ecourse.core.models import new_public_id
 from ecourse.journey import journal
 from ecourse.learners import accounts, twofactor
 
@@ -36,6 +35,8 @@ def create(app: Flask, email: str, password: str) -> None:
         admin = accounts.create(email, password, utcnow())
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
+    journal.record_admin_action(SERVER, "admin_create", admin.email, utcnow())
+    db.session.commit()
     click.echo(f"admin {admin.email} created; log in at {_login_url(app)}")
 
 
@@ -50,6 +51,8 @@ def set_password(app: Flask, email: str, password: str) -> None:
         admin = accounts.set_password(email, password, utcnow())
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
+    journal.record_admin_action(SERVER, "admin_password", admin.email, utcnow())
+    db.session.commit()
     click.echo(f"password changed for {admin.email}; earlier sessions no longer work")
 
 
@@ -67,8 +70,7 @@ def two_factor_off(app: Flask, email: str) -> None:
         click.echo(f"{admin.email} had no second factor; nothing changed")
         return
     now = utcnow()
-    twofactor.turn_off(admin)
-    admin.session_nonce = new_public_id()
+    twofactor.turn_off(admin)  # and a new nonce: their sessions end
     journal.record_admin_action(SERVER, "admin_totp_off", admin.email, now)
     db.session.commit()
     click.echo(f"second factor turned off for {admin.email}; they log in with their password now")

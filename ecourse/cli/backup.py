@@ -36,8 +36,10 @@ def backup_command(app: Flask, file: Path, force: bool) -> None:
 def restore_command(app: Flask, file: Path, force: bool) -> None:
     """Restore the backup FILE into the configured database, which must be empty.
 
-    Stop serve and the workers first. Without --force, a database that holds tables is left
-    alone. The schema stays as the backup had it: `ecourse init` upgrades an older one.
+    Stop serve and the workers first (on SQLite it refuses while they have the database
+    open). Without --force, a database that holds tables is left alone; on PostgreSQL, even
+    with it, one that holds tables the backup lacks. The schema stays as the backup had it:
+    `ecourse init` upgrades an older one.
     """
     click.echo(_carried_out(backup.restore, app, file, force))
     _mention_an_older_schema()

@@ -77,7 +77,9 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """
     from ecourse.worker.scheduler import Scheduler
 
-    if host not in LOOPBACK:  # on loopback, links to localhost work: a trial on this computer
+    # On loopback, links to localhost work: a trial on this computer. Behind a proxy they
+    # would not, though the app listens on loopback there too.
+    if host not in LOOPBACK or app.config["ECOURSE"]["TRUST_PROXY"]:
         _refuse_real_mail_without_base_url()
     server = _listen(app, host, port, threads)
     _ensure_ready()
@@ -175,7 +177,7 @@ def tick(app: Flask, now: datetime | None) -> None:
 
     _refuse_real_mail_without_base_url()
     _warn_about_base_url()
-    report = run_pass(now or utcnow())
+    report = run_pass(now or utcnow(), heartbeat=now is None)
     for line in report.lines():
         click.echo(line)
 

@@ -23,7 +23,8 @@ def render_course(course: Course, folder: Path, now: datetime) -> list[Path]:
             DeliveryKind.LESSON, reader, course, lesson, "<preview@example.org>", now, renderer
         )
         stem = folder / f"{number:02d}-{lesson.slug}"
-        header = f"Subject: {message.subject}\nPreview: {lesson.summary}\n\n"
+        preview = emails.preview_text(lesson, reader.first_name)
+        header = f"Subject: {message.subject}\nPreview: {preview}\n\n"
         stem.with_suffix(".txt").write_text(header + message.text, encoding="utf-8")
         stem.with_suffix(".html").write_text(message.html or "", encoding="utf-8")
         written += [stem.with_suffix(".txt"), stem.with_suffix(".html")]

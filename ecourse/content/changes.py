@@ -27,3 +27,11 @@ def enters_plans_anew(before: object | None, after) -> bool:
     if after.status != LessonStatus.PUBLISHED:
         return False
     return before is None or before.status != LessonStatus.PUBLISHED or before.day != after.day
+
+
+def reaches_nobody(before: object | None, after) -> bool:
+    """Whether saving this change reaches no learner: a draft that stays a draft (or a new
+    lesson saved as one). The editor saves it in one step; anything that publishes, changes
+    or takes back a published lesson shows its reach first."""
+    unpublished = before is None or before.status != LessonStatus.PUBLISHED
+    return unpublished and after.status != LessonStatus.PUBLISHED

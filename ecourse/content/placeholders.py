@@ -136,6 +136,18 @@ def fill_text(text: str, first_name: str) -> str:
     return _bounded(filled, lambda: _EXPRESSION.sub("", text))
 
 
+def one_line(text: str, first_name: str) -> str:
+    """A short text (a lesson's summary, the inbox's preview line) with its placeholders
+    filled in, on one line. Whatever it contained, no `{{` or `}}` is left: a preview line
+    shows "Hoi {{ voornaam }}" to nobody. Without a name, "Hoi {{ voornaam }}, fijn" reads
+    "Hoi, fijn" (the space the placeholder leaves before a comma goes too, and a comma it
+    leaves at the start)."""
+    if not used_in(text) and "}}" not in (text or ""):
+        return " ".join((text or "").split())
+    filled = fill_text(text, first_name).replace("{{", "").replace("}}", "")
+    return re.sub(r"\s+([,.!?;:])", r"\1", " ".join(filled.split())).lstrip(",;: ")
+
+
 def render_markdown(text: str, first_name: str) -> Markup:
     """Markdown to safe HTML, with the placeholders filled in (escaped)."""
     if not used_in(text):
@@ -184,4 +196,12 @@ def _restore(text: str, token: re.Pattern, values: list[str]) -> str:
     return token.sub(value, text)
 
 
-__all__ = ["escape", "fill_text", "plain_text", "problems", "render_markdown", "used_in"]
+__all__ = [
+    "escape",
+    "fill_text",
+    "one_line",
+    "plain_text",
+    "problems",
+    "render_markdown",
+    "used_in",
+]

@@ -7,19 +7,24 @@ are not installed, the error names the exact command to run where they are.
 
 A file is written under a temporary name beside its final one and renamed at the end: a
 half-written backup never has the backup's name, and a failed restore leaves the old
-database as it was. Every problem is a `BackupError`: one line for the operator that says
-what is wrong and what to do.
+database as it was. A temporary file that a killed run left behind is removed by the next
+run for the same file. A restore refuses, and changes nothing, when it cannot put back the
+whole database: on SQLite while ecourse still has it open, on PostgreSQL when the database
+holds tables the backup lacks (pg_restore would leave them behind). Every problem is a
+`BackupError`: one line for the operator that says what is wrong and what to do.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -31,6 +36,11 @@ from ecourse.core import sqlitecopy
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
+# A partial file no process has written to for this long is a leftover, whatever its number.
+STALE_PARTIAL_SECONDS = 24 * 60 * 60
+# How long a restore waits for a connection to let go of a SQLite database before refusing:
+# `serve` and the workers keep theirs open, so any wait is only for a passing command.
+IN_USE_WAIT_SECONDS = 1.0
 
 Progress = Callable[[str], None]
 
@@ -98,19 +108,26 @@ def _check_backup_target(target: Path, force: bool) -> None:
 
 
 @contextmanager
-def _partial(target: Path) -> Iterator[Path]:
+def _partial(
+    target: Path, swap: Callable[[], AbstractContextManager[object]] = nullcontext
+) -> Iterator[Path]:
     """A new, empty file beside `target`, renamed to it when the block succeeds.
 
     Whatever stops the block, the partial file goes and `target` stays as it was. The file
     holds personal data, so only its owner may read it (pg_dump and SQLite keep the mode).
+    A run killed outright (SIGKILL, power loss) leaves its partial file: the next run for
+    the same `target` removes it. The rename happens inside `swap` and is on disk when done.
     """
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_partials(target)
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         yield partial
         _flush_to_disk(partial)
-        os.replace(partial, target)
+        with swap():
+            os.replace(partial, target)
+            _flush_to_disk(target.parent)  # the rename itself, in the folder's entries
     except OSError as error:
         raise BackupError(f"cannot write {target}: {error.strerror or error}") from None
     finally:
@@ -118,8 +135,39 @@ def _partial(target: Path) -> Iterator[Path]:
             leftover.unlink(missing_ok=True)
 
 
+def _remove_stale_partials(target: Path) -> None:
+    """Remove the partial files for `target` (and SQLite's files beside them) that killed
+    runs left: their process is gone, or no one has written to them for a day. Another
+    run's, still going, stays. What cannot be removed is left to the folder's clean-up."""
+    leftover = re.compile(re.escape(f".{target.name}.partial-") + r"([0-9]+)(-wal|-shm|-journal)?")
+    for path in target.parent.iterdir():
+        found = leftover.fullmatch(path.name)
+        with suppress(OSError):
+            if found and not (_runs(int(found[1])) and _recent(path)):
+                path.unlink()
+
+
+def _runs(pid: int) -> bool:
+    """Whether another process has the number `pid` (a partial file named after this one's
+    is a leftover of an earlier process that had the same number)."""
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # another user's
+    except (ProcessLookupError, OverflowError):
+        return False
+    return True
+
+
+def _recent(path: Path) -> bool:
+    return time.time() - path.stat().st_mtime < STALE_PARTIAL_SECONDS
+
+
 def _flush_to_disk(path: Path) -> None:
-    """The bytes reach the disk before the rename makes them the backup (or the database)."""
+    """The bytes reach the disk before the rename makes them the backup (or the database);
+    for a folder, the rename does."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -152,11 +200,10 @@ def _restore_sqlite(source: Path, kind: str, target: Path, force: bool, progress
         )
     _check_sqlite_backup(source)
     _refuse_to_replace_sqlite(target, force)
-    with _partial(target) as partial:
+    with _sqlite_alone(target):
+        pass  # refused now, rather than after a copy that can take minutes
+    with _partial(target, swap=lambda: _sqlite_alone(target, replacing=True)) as partial:
         _copy_sqlite(source, partial, "restore", progress)
-        _checkpoint(target)
-    for stale in sqlitecopy.companions(target):  # they belonged to the replaced database
-        stale.unlink(missing_ok=True)
 
 
 def _check_sqlite_backup(source: Path) -> None:
@@ -183,12 +230,30 @@ def _refuse_to_replace_sqlite(target: Path, force: bool) -> None:
         raise BackupError(f"{target} already holds {tables} tables: add --force to replace them")
 
 
-def _checkpoint(target: Path) -> None:
-    if target.exists():
-        try:
-            sqlitecopy.checkpoint(target)
-        except sqlite3.Error:
-            pass  # not a database (replaced with --force): there is no log to fold in
+@contextmanager
+def _sqlite_alone(target: Path, *, replacing: bool = False) -> Iterator[None]:
+    """Hold the SQLite database `target` while the block runs, so that no process uses it;
+    refuse in one line when `serve`, a worker or any other connection has it open.
+
+    When `replacing`, its log is folded in and removed and SQLite's files beside it go
+    first: the file the block renames into its place never sits beside another's log.
+    """
+    with ExitStack() as held:
+        if target.exists():
+            try:
+                database = held.enter_context(sqlitecopy.alone(target, IN_USE_WAIT_SECONDS))
+                if replacing:
+                    sqlitecopy.drop_log(database)
+            except sqlitecopy.InUse:
+                raise BackupError(
+                    f"{target} is in use: stop `ecourse serve` and the workers first"
+                ) from None
+            except sqlite3.DatabaseError:
+                pass  # not a SQLite database (replaced with --force): nothing can hold it
+        if replacing:
+            for stale in sqlitecopy.companions(target):  # they belong to the replaced database
+                stale.unlink(missing_ok=True)
+        yield
 
 
 def _backup_kind(source: Path) -> str:
@@ -215,7 +280,8 @@ def _backup_kind(source: Path) -> str:
 
 
 def _pg_dump(url: URL, target: Path) -> None:
-    command = ["pg_dump", "--format=custom", "--no-owner"]
+    # No owner and no GRANTs: a role that the target lacks cannot stop the restore.
+    command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"]
     _require_tool([*command, f"--file={target}", _libpq(url)], url)
     with _partial(target) as partial:
         _run_tool([*command, f"--file={partial}", _libpq(url)], url)
@@ -228,26 +294,56 @@ def _restore_postgres(source: Path, kind: str, url: URL, force: bool) -> None:
             f"({_shown(url)}): unset ECOURSE_DATABASE_URL to restore it into a SQLite file"
         )
     replace = ["--clean", "--if-exists"] if force else []
-    # One transaction: a restore that fails half-way leaves the database as it was.
-    command = ["pg_restore", "--no-owner", "--single-transaction", *replace]
+    # One transaction: a restore that fails half-way leaves the database as it was. No owner
+    # and no GRANTs (older backups have them): a role the target lacks cannot stop it.
+    command = ["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", *replace]
     command += [f"--dbname={_libpq(url)}", str(source)]
     _require_tool(command, url)
-    _check_archive(source, url)
-    tables = _pg_value(
-        url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-    )
+    archived = _archived_tables(source, url)
+    schema, tables = _pg_tables(url)
     if tables and not force:
         raise BackupError(
-            f"{_shown(url)} already holds {tables} tables: add --force to replace them"
+            f"{_shown(url)} already holds {len(tables)} tables: add --force to replace them"
+        )
+    # --clean drops only what the archive holds: tables a later migration added would stay,
+    # beside an older alembic_version, and the next `ecourse init` would fail on them.
+    extra = sorted(name for name, table in tables if table and (schema, name) not in archived)
+    if extra:
+        raise BackupError(
+            f"{_shown(url)} holds tables the backup lacks ({', '.join(extra)}), which a "
+            "restore would leave behind: drop and recreate the database, then restore into it "
+            "without --force"
         )
     _run_tool(command, url)
 
 
-def _check_archive(source: Path, url: URL) -> None:
-    """Refuse before touching anything when the archive holds no ecourse schema."""
+# An archive's table, as `pg_restore --list` shows it: "214; 1259 77853 TABLE public admin
+# owner" (its rows are a "TABLE DATA" entry of their own).
+ARCHIVED_TABLE = re.compile(r"\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+)(?: .*)?")
+
+
+def _archived_tables(source: Path, url: URL) -> set[tuple[str, str]]:
+    """The (schema, name) of each table in the archive; refused before touching anything
+    when they hold no ecourse schema."""
     listing = _run_tool(["pg_restore", "--list", str(source)], url, what=f"{source} is unreadable")
-    if not any(" TABLE " in line and "alembic_version" in line for line in listing.splitlines()):
+    found = (ARCHIVED_TABLE.fullmatch(line) for line in listing.splitlines())
+    tables = {(match[1], match[2]) for match in found if match}
+    if not any(name == "alembic_version" for _schema, name in tables):
         raise BackupError(f"{source} is not an ecourse backup: it has no alembic_version table")
+    return tables
+
+
+def _pg_tables(url: URL) -> tuple[str, list[tuple[str, bool]]]:
+    """The database's current schema, and the name of each table and view in it with
+    whether it is a table: all of them, also those this user may not read."""
+    rows = _pg_rows(
+        url,
+        "SELECT current_schema(), relname, relkind IN ('r', 'p') FROM pg_class"
+        " WHERE relnamespace = current_schema()::regnamespace"
+        " AND relkind IN ('r', 'p', 'v', 'm', 'f')",
+    )
+    schema = rows[0][0] if rows else ""
+    return schema, [(name, table) for _schema, name, table in rows]
 
 
 def _libpq(url: URL) -> str:
@@ -283,11 +379,11 @@ def _run_tool(command: list[str], url: URL, what: str = "") -> str:
     return result.stdout
 
 
-def _pg_value(url: URL, query: str):
+def _pg_rows(url: URL, query: str) -> list[tuple]:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            return connection.scalar(text(query))
+            return [tuple(row) for row in connection.execute(text(query))]
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise BackupError(f"cannot read {_shown(url)}: {reason}") from None

@@ -243,12 +243,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SIGNUP_RATE_LIMIT",
         "5 per minute;30 per hour",
-        "Sign-up attempts allowed per IP address (Flask-Limiter syntax).",
+        "Sign-ups accepted per IP address (Flask-Limiter syntax); mistakes and the one-click form do not count.",
     ),
     Setting(
         "SIGNUP_MIN_SECONDS",
         3,
-        "A sign-up sent sooner than this after its form was shown is dropped quietly (a bot); 0 turns this off.",
+        "A sign-up sent sooner than this after its form was shown comes back to send with one click; 0 turns this off.",
         int,
     ),
     Setting(

@@ -2,14 +2,15 @@
 
 The copying half of `ecourse backup` and `restore` on SQLite (`ecourse.core.backup` decides
 what to copy where, and words the errors): SQLite's online backup API inside one read
-transaction, then the copy's own integrity check. Errors are `sqlite3.Error`.
+transaction, then the copy's own integrity check; and holding a database alone while a
+restore puts another file in its place. Errors are `sqlite3.Error`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 # Smaller databases copy in well under a second: only the final line is worth printing.
@@ -81,11 +82,45 @@ def table_count(path: Path) -> int:
         return reader.execute(query).fetchone()[0]
 
 
-def checkpoint(path: Path) -> None:
-    """Fold a database's write-ahead log into it and empty the log, so that a file put in
-    its place never sits beside a log of other pages."""
-    with closing(connect(path)) as database:
-        database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+class InUse(sqlite3.OperationalError):
+    """Another connection, in this process or another, holds the database."""
+
+
+@contextmanager
+def alone(path: Path, wait: float) -> Iterator[sqlite3.Connection]:
+    """Hold the database `path` so that no other connection can use it until the block ends;
+    `InUse` when one does, after waiting `wait` seconds for it to let go.
+
+    Every connection to a WAL database keeps a shared lock on the file while it is open, idle
+    or not, so the exclusive lock taken here is refused while `serve` or a worker runs (a
+    plain BEGIN EXCLUSIVE is not: in WAL mode it lets readers on). Its write-ahead log is
+    then folded in: the checkpoint has to report that it was not busy.
+    """
+    database = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=wait)
+    database.isolation_level = None  # the transactions below are spelt out
+    try:
+        database.execute("PRAGMA locking_mode=EXCLUSIVE")  # keep each lock until closed
+        try:
+            database.execute("BEGIN EXCLUSIVE")
+            database.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise InUse(str(error)) from None
+            raise
+        busy, _log, _folded = database.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise InUse("the write-ahead log is in use")
+        yield database
+    finally:
+        database.close()
+
+
+def drop_log(database: sqlite3.Connection) -> None:
+    """Leave WAL mode on a database held `alone`, which folds its log in and deletes it:
+    closing the connection then touches no file beside it, not even one put in its place."""
+    (mode,) = database.execute("PRAGMA journal_mode=DELETE").fetchone()
+    if mode != "delete":
+        raise InUse(f"the database stays in {mode} mode")
 
 
 def companions(path: Path) -> list[Path]:

@@ -13,7 +13,17 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = {"access", "admin-invite", "confirm", "form", "lesson", "unsubscribe", "preferences"}
+# "preview": the links in an admin's test email (`ecourse.web.admin.samplelinks`).
+PURPOSES = {
+    "access",
+    "admin-invite",
+    "confirm",
+    "form",
+    "lesson",
+    "preferences",
+    "preview",
+    "unsubscribe",
+}
 
 
 class TokenError(Exception):

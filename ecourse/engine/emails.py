@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import markup, placeholders
+from ecourse.content import greetings, markup, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
@@ -80,8 +80,15 @@ def shared_context(
         "opening_html": placeholders.render_markdown(opening, first_name),
         "opening_text": placeholders.plain_text(opening, first_name),
         "is_last": number == total,
-        "preview": lesson.summary,
+        "greet": greetings.email_greets(lesson.body_md),
+        "preview": preview_text(lesson, first_name),
     }
+
+
+def preview_text(lesson: Lesson, first_name: str) -> str:
+    """The inbox's preview line of a lesson email: its summary, placeholders filled in as in
+    the lesson text (a lesson file may use them there), never a raw `{{`."""
+    return placeholders.one_line(lesson.summary, first_name)
 
 
 def _place(course: Course, lesson) -> tuple[int, int]:
@@ -167,7 +174,7 @@ class Renderer:
         """The email with these personal values (signed links carry a timestamp, so a
         caller comparing two renders passes the same values to both)."""
         # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
-        # whose opening has placeholders is rendered once per distinct first name.
+        # whose opening or summary has placeholders is rendered once per distinct first name.
         name = values.get("first_name", "")
         personal = self._has_placeholders(lesson)
         lesson_id = lesson.id if lesson else None
@@ -191,7 +198,8 @@ class Renderer:
             return False
         if lesson.id not in self._personal:
             opening = markup.opening(lesson.body_md)
-            self._personal[lesson.id] = placeholders.used_in(opening)
+            used = placeholders.used_in(opening) or placeholders.used_in(lesson.summary)
+            self._personal[lesson.id] = used
         return self._personal[lesson.id]
 
 
@@ -213,8 +221,37 @@ def build(
     nonce = link_nonce(message_id) if kind == DeliveryKind.ACCESS else ""
     rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe, nonce)
     settings = renderer.settings
+    headers = (
+        _unsubscribe_headers(subscriber, course, unsubscribe, settings) if lesson_email else ()
+    )
+    return _message(rendered, to or subscriber.email, course, message_id, now, settings, headers)
+
+
+def build_sample(
+    reader: Subscriber,
+    course: Course,
+    lesson: Lesson,
+    links: dict[str, str],
+    message_id: str,
+    now: datetime,
+    renderer: Renderer,
+) -> Message:
+    """A lesson email for an admin's test, to `reader` (the admin's address, a sample name).
+
+    `links` (`lesson_url`, `preferences_url`, `unsubscribe_url`) stand in for a learner's
+    signed links, which would open nothing for an admin: the web gives previews of the pages
+    they open. Everything else is the lesson email as it goes out. List-Unsubscribe names the
+    unsubscribe preview, with no one-click POST (a preview changes nothing)."""
+    values = {"first_name": reader.first_name} | links
+    language = language_of(course, reader, None)
+    rendered = renderer.fill(DeliveryKind.LESSON, course, lesson, values, language)
+    headers = (("List-Unsubscribe", f"<{links['unsubscribe_url']}>"),)
+    return _message(rendered, reader.email, course, message_id, now, renderer.settings, headers)
+
+
+def _message(rendered, to: str, course: Course, message_id: str, now: datetime, settings, headers):
     return Message(
-        to=to or subscriber.email,
+        to=to,
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
@@ -222,9 +259,7 @@ def build(
         reply_to=settings.reply_to,
         message_id=message_id,
         date=now,
-        headers=_unsubscribe_headers(subscriber, course, unsubscribe, settings)
-        if lesson_email
-        else (),
+        headers=headers,
     )
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from ecourse.core import tokens
-from ecourse.core.db import db
+from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Admin, AdminSession, new_public_id
 from ecourse.core.statuses import AdminRole
 from ecourse.journey import journal
-from ecourse.learners import accounts
+from ecourse.learners import accounts, signups
 from ecourse.learners.accounts import AccountError
 
 INVITE_DAYS = 7
@@ -39,11 +39,13 @@ def team() -> list[Admin]:
 
 def invite(email: str, role: AdminRole, by: Admin, now: datetime) -> Invitation:
     """A new admin row, waiting for its password (the caller sends the link, then commits)."""
-    address = accounts.normalise(email)
-    if "@" not in address or len(address) > 320 or not address.isprintable():
-        raise AccountError(f"‘{email}’ is geen e-mailadres.")
-    if accounts.find(address) is not None:
-        raise AccountError(f"{address} is al beheerder (of al uitgenodigd).")
+    known = accounts.find(email)
+    if known is not None:
+        raise AccountError(f"{known.email} is al beheerder (of al uitgenodigd).")
+    try:  # the same rule as a learner's address: one that mail can really reach
+        address = signups.normalise_address(email)
+    except signups.InvalidAddress:
+        raise AccountError(f"‘{email.strip()[:320]}’ is geen bruikbaar e-mailadres.") from None
     admin = Admin(
         email=address,
         password_hash="",
@@ -108,12 +110,23 @@ def remove(admin: Admin, by: Admin, now: datetime) -> None:
     db.session.delete(admin)
 
 
+def is_last_owner(admin: Admin) -> bool:
+    """Whether removing this admin, or making them an editor, would leave no joined owner."""
+    if admin.role != AdminRole.OWNER or admin.invited:
+        return False
+    owners = select(Admin.id).where(Admin.role == AdminRole.OWNER, Admin.password_hash != "")
+    return list(db.session.scalars(owners)) == [admin.id]
+
+
 def _keep_an_owner(leaving: Admin) -> None:
-    others = db.session.scalar(
-        select(func.count(Admin.id)).where(
-            Admin.role == AdminRole.OWNER, Admin.id != leaving.id, Admin.password_hash != ""
-        )
-    )
+    """Refuse to lose the last joined owner, also when two owners act on each other at once:
+    the write lock (SQLite) or the locked owner rows (PostgreSQL) make the second wait and
+    then count again."""
+    take_write_lock()
+    owners = select(Admin.id).where(Admin.role == AdminRole.OWNER, Admin.password_hash != "")
+    others = [
+        found for found in db.session.scalars(owners.with_for_update()) if found != leaving.id
+    ]
     if not others:
         raise AccountError(
             f"{leaving.email} is de enige eigenaar: maak eerst iemand anders eigenaar."

@@ -40,6 +40,16 @@ class Change:
     reach: Reach
 
 
+# For the audit page, which is Dutch.
+ACTION_WORDS = {
+    "created": "toegevoegd",
+    "edited": "bewerkt",
+    "published": "gepubliceerd",
+    "unpublished": "teruggezet naar concept",
+    "moved": "verplaatst",
+}
+
+
 def save(course: Course, changes: list[Change], admin_email: str, now: datetime) -> Saved:
     """Apply the changes (one lesson, or two swapped) and re-plan the course's learners."""
     take_write_lock()
@@ -61,7 +71,8 @@ def _apply(course: Course, change: Change, admin_email: str, now: datetime):
     for name in LESSON_FIELDS:
         setattr(lesson, name, getattr(draft, name))
     lesson.late_rule, lesson.updated_at = change.rule, now
-    lesson.content_hash = ""  # edited here: the next file import updates it again
+    # `content_hash` stays the hash of the file as last imported: importing that same file
+    # again (`ecourse init` after an upgrade) keeps this edit; a changed file replaces it.
     db.session.flush()
     record = LessonChange(
         lesson_id=lesson.id,
@@ -74,7 +85,7 @@ def _apply(course: Course, change: Change, admin_email: str, now: datetime):
         detail=_detail(change.reach, change.rule),
     )
     db.session.add(record)
-    what = f"{course.slug}/{lesson.slug} ({action}): {record.detail}"
+    what = f"{course.slug}/{lesson.slug} {ACTION_WORDS.get(action, action)}: {record.detail}"
     journal.record_admin_action(admin_email, "lesson_change", what, now)
     return lesson, record
 
@@ -133,7 +144,9 @@ def import_files(
         return report, imported
     try:  # the lessons, their records and the learners' plans change together, or not at all
         if imported:
-            names = ", ".join(f"{item.name} ({item.action})" for item in imported)
+            names = ", ".join(
+                f"{item.name} {ACTION_WORDS.get(item.action, item.action)}" for item in imported
+            )
             journal.record_admin_action(who, "lesson_import", names[:2000], now)
         for course_id in report.courses_changed:
             planner.reschedule_course(course_id, now, current.settings(), commit=False)

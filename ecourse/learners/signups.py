@@ -95,15 +95,16 @@ def consent_text(course: Course, language: str | None = None) -> str:
 
 def register(
     course: Course, email: str, first_name: str, timezone: str, origin: Origin, now: datetime
-) -> None:
+) -> str:
     """Record a sign-up for `course` and queue its confirmation; the same outcome whoever
-    signs up, and nothing about an existing person changes until it is confirmed."""
+    signs up, and nothing about an existing person changes until it is confirmed. Returns
+    the address as stored and mailed, for the "check your email" page to name."""
     address = normalise_address(email)
     for attempt in (1, 2):  # a second try covers two sign-ups of a new address at once
         try:
             _register(course, address, clean_name(first_name), timezone, origin, now)
             db.session.commit()
-            return
+            return address
         except IntegrityError:
             db.session.rollback()
             if attempt == 2:

@@ -7,15 +7,18 @@ replayed. Recovery codes are stored hashed and each works once.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from datetime import datetime
 
 import pyotp
 import segno
+from sqlalchemy import ColumnElement, or_, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ecourse.core.models import Admin
+from ecourse.core.db import db
+from ecourse.core.models import Admin, new_public_id
 
 RECOVERY_CODES = 10
 # Codes from the step before and after count too: a phone's clock a little off still works.
@@ -23,8 +26,12 @@ DRIFT_STEPS = 1
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def setup_secret(admin: Admin, key: bytes) -> str:
+    """The secret offered while setting up: derived on the server from this admin's login
+    nonce, so it is the same on every reload, never sits in the (readable) session cookie,
+    and is worth nothing once the nonce changes (turning the factor on rotates it)."""
+    digest = hmac.new(key, f"totp-setup:{admin.id}:{admin.session_nonce}".encode(), "sha256")
+    return base64.b32encode(digest.digest()[:20]).decode()
 
 
 def setup_uri(secret: str, email: str, issuer: str) -> str:
@@ -59,22 +66,35 @@ def turn_on(admin: Admin, secret: str, code: str, now: datetime) -> list[str] | 
     if step is None:
         return None
     admin.totp_secret, admin.totp_last_step = secret, step
+    admin.session_nonce = new_public_id()  # sessions from before the change end
     return new_recovery_codes(admin)
 
 
 def turn_off(admin: Admin) -> None:
     admin.totp_secret, admin.totp_last_step, admin.recovery_hashes = None, None, ""
+    admin.session_nonce = new_public_id()
 
 
-def check(admin: Admin, code: str, now: datetime) -> bool:
-    """At login: a fresh TOTP code, or an unused recovery code (used up by this check)."""
+def check(admin: Admin, code: str, now: datetime) -> str | None:
+    """At login: a fresh TOTP code ("app"), or an unused recovery code ("recovery", used up
+    by this check); None when neither.
+
+    Each use is one conditional UPDATE: of two logins sending the same code at the same
+    moment, only the one whose UPDATE finds the old value wins (the caller commits)."""
     if admin.totp_secret is None:
-        return False
+        return None
     step = code_fits(admin.totp_secret, code, now, admin.totp_last_step)
     if step is not None:
-        admin.totp_last_step = step
-        return True
-    return _use_recovery_code(admin, code)
+        newer = or_(Admin.totp_last_step.is_(None), Admin.totp_last_step < step)
+        return "app" if _claimed(admin, newer, totp_last_step=step) else None
+    return "recovery" if _use_recovery_code(admin, code) else None
+
+
+def _claimed(admin: Admin, still: ColumnElement[bool], **values) -> bool:
+    statement = update(Admin).where(Admin.id == admin.id, still).values(**values)
+    claimed = db.session.execute(statement.execution_options(synchronize_session=False))
+    db.session.refresh(admin)
+    return claimed.rowcount == 1
 
 
 def new_recovery_codes(admin: Admin) -> list[str]:
@@ -97,9 +117,10 @@ def _use_recovery_code(admin: Admin, code: str) -> bool:
     typed = "".join(code.lower().split()).replace("-", "")
     if len(typed) != 10:
         return False
-    hashes = admin.recovery_hashes.split()
+    before = admin.recovery_hashes
+    hashes = before.split()
     for stored in hashes:
         if check_password_hash(stored, f"{typed[:5]}-{typed[5:]}"):
-            admin.recovery_hashes = "\n".join(other for other in hashes if other != stored)
-            return True
+            left = "\n".join(other for other in hashes if other != stored)
+            return _claimed(admin, Admin.recovery_hashes == before, recovery_hashes=left)
     return False

@@ -18,3 +18,50 @@
   });
   refresh();
 })();
+
+// The lesson editor never loses work: leaving a form whose fields differ from what the page
+// loaded with asks first. So does leaving one that was shown with text never saved (a form
+// sent back with problems, "Terug naar bewerken", the reach step): `data-unsaved`. Saving
+// or checking the form is no leaving; the previews and the test email post into frames.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-warn-unsaved]");
+  if (!form) { return; }
+  function state() {
+    var data = new FormData(form);
+    data.delete("csrf_token");
+    return new URLSearchParams(data).toString();
+  }
+  var loaded = state();
+  var submitting = false;
+  form.addEventListener("submit", function (event) {
+    var into = event.submitter && event.submitter.getAttribute("formtarget");
+    if (!into) { submitting = true; }
+  });
+  window.addEventListener("pageshow", function () { submitting = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (submitting) { return; }
+    if (!form.hasAttribute("data-unsaved") && state() === loaded) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
+})();
+
+// The editor's two ways to save follow the chosen status: a draft that stays a draft has a
+// plain "Opslaan"; publishing, or changing a published lesson, goes through "Controleren".
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-stored-status]");
+  var choice = form && form.querySelector("[data-save-choice]");
+  var status = form && form.querySelector("select[name=status]");
+  if (!choice || !status) { return; }
+  function follow() {
+    var plain = status.value === "draft" && form.getAttribute("data-stored-status") !== "published";
+    choice.querySelectorAll("[data-when=plain], [data-plain-save]").forEach(function (each) {
+      each.hidden = !plain;
+    });
+    choice.querySelector("[data-when=check]").hidden = plain;
+    choice.querySelector("[data-check-save]").classList.toggle("secondary", plain);
+  }
+  status.addEventListener("change", follow);
+})();

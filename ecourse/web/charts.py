@@ -1,11 +1,14 @@
-"""Server-side SVG charts for the admin dashboard.
+"""Server-side SVG charts: the admin dashboard's bars and the learner's check-in chart.
 
-The dashboard ships no JavaScript and runs under a Content-Security-Policy of
+The pages ship no JavaScript for charts and run under a Content-Security-Policy of
 ``style-src 'self'``, which blocks ``style`` attributes and ``<style>`` elements. So the charts
-are plain SVG: presentation attributes give a readable default look, class names let the site
-stylesheet theme them, and every chart is an ``role="img"`` with its own title and description
-for screen readers. All text passes through :func:`markupsafe.escape`; the result is
+are plain SVG: presentation attributes give a readable default look, and class names let the
+site stylesheet theme them. All text passes through :func:`markupsafe.escape`; the result is
 :class:`~markupsafe.Markup`, so a template places it with ``{{ chart }}``.
+
+The dashboard's bars (:func:`bar`) sit in table cells beside their numbers: they carry no
+text and have no viewBox, so a phone never shrinks a label to a few pixels. The check-in
+chart is one ``role="img"`` with its own title and description for screen readers.
 """
 
 from __future__ import annotations
@@ -20,17 +23,22 @@ WIDTH = 600
 SIDE = 20  # room at both sides so a centred first or last x label is not clipped
 PLOT_HEIGHT = 160
 LABEL_BAND = 28
-FUNNEL_ROW = 44
 MAX_X_LABELS = 10
 MAX_BAR_WIDTH = 48  # a week of data should not look like three slabs
-MINUS = "\u2212"
+BAR_HEIGHT = 14  # a dashboard bar, in CSS pixels
 
 # Contrast against white: bar 7.5:1, alternate 6.5:1, text 14.8:1, axis 6.5:1 (WCAG AA).
 BAR_COLOUR = "#2f5d50"
 ALT_COLOUR = "#9c4221"
 TEXT_COLOUR = "#1f2933"
 AXIS_COLOUR = "#52606d"
-TRACK_COLOUR = "#e4e7eb"  # decorative background of a funnel row; the bar carries the data
+TRACK_COLOUR = "#e4e7eb"  # decorative background of a bar; the bar carries the data
+# The parts of a dashboard bar. None is red: a bar shows counts, never a loss or a gain.
+BAR_PARTS = {
+    "solid": BAR_COLOUR,  # the step itself: received, confirmed, …
+    "light": "#8fb8a8",  # the rest of the same people (signed up, not confirmed)
+    "waiting": "#aeb5bd",  # not their turn yet: grey, neither a loss nor a success
+}
 
 
 def _num(value: float) -> str:
@@ -39,14 +47,41 @@ def _num(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def _count(value: int) -> str:
-    """Dutch thousands separator, so 1234 reads as "1.234" on a Dutch dashboard."""
-    return f"{value:,}".replace(",", ".")
+def percent(part: int, whole: int) -> str:
+    """`part` as a whole percent of `whole`, halves up ("13%" for 12.5%); "–" without a whole.
+
+    round() would round halves to even (12.5 -> 12, 13.5 -> 14).
+    """
+    if whole <= 0:
+        return "–"
+    return f"{(200 * max(part, 0) + whole) // (2 * whole)}%"
 
 
-def _percent(part: int, whole: int) -> int:
-    """Whole percent, halves up: round() rounds halves to even (12.5 -> 12, 13.5 -> 14)."""
-    return (200 * part + whole) // (2 * whole)
+def bar(parts: Sequence[tuple[int, str]], scale: int) -> Markup:
+    """A horizontal bar for a table cell: 0 at the cell's left edge, `scale` at its right.
+
+    ``parts`` are (count, kind) pairs laid end to end from zero, each as wide as its share of
+    `scale`; a kind is a key of `BAR_PARTS`. Counts below zero draw as nothing, and parts
+    that add up to more than `scale` are fitted to the cell rather than drawn past it. The
+    bar is hidden from screen readers: the numbers are in the table's own cells.
+    """
+    counts = [max(int(count), 0) for count, _ in parts]
+    whole = max(scale, sum(counts))
+    pieces = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bar" width="100%"'
+        f' height="{BAR_HEIGHT}" aria-hidden="true" focusable="false">',
+        f'<rect class="bar-track" width="100%" height="{BAR_HEIGHT}" fill="{TRACK_COLOUR}"/>',
+    ]
+    left = 0.0
+    for count, (_, kind) in zip(counts, parts, strict=True):
+        width = 100 * count / whole if whole else 0.0
+        if width > 0:
+            pieces.append(
+                f'<rect class="bar-{kind}" x="{_num(left)}%" width="{_num(width)}%"'
+                f' height="{BAR_HEIGHT}" fill="{BAR_PARTS[kind]}"/>'
+            )
+        left += width
+    return Markup("".join([*pieces, "</svg>"]))
 
 
 def _chart_id() -> str:
@@ -100,69 +135,6 @@ def _label_step(count: int) -> int:
     return max(1, math.ceil(count / MAX_X_LABELS))
 
 
-def _columns(
-    groups: Sequence[tuple[str, Sequence[int]]],
-    paints: Sequence[tuple[str, str]],
-    *,
-    top: float,
-    unit: str,
-) -> list[str]:
-    """Baseline, bars, values and thinned x labels shared by the vertical bar charts.
-
-    ``paints`` holds one (attributes, series name) pair per series. Values sit above each
-    non-zero bar; with two series they are left out when a bar is too narrow to carry them
-    without overlapping its neighbour, and every bar keeps its value in its hover title.
-    """
-    baseline = top + PLOT_HEIGHT
-    peak = max((max(values, default=0) for _, values in groups), default=0)
-    slot = (WIDTH - 2 * SIDE) / max(len(groups), 1)
-    bar_w = min(slot * 0.8 / len(paints), MAX_BAR_WIDTH)
-    font = min(11.0, max(6.0, bar_w))
-    show_values = len(paints) == 1 or bar_w >= 10
-    step = _label_step(len(groups))
-    suffix = f" {unit}" if unit else ""
-    parts = [
-        f'<line class="chart-axis" x1="{SIDE}" y1="{_num(baseline)}" x2="{WIDTH - SIDE}"'
-        f' y2="{_num(baseline)}" stroke="{AXIS_COLOUR}" stroke-width="1"/>'
-    ]
-    for index, (label, values) in enumerate(groups):
-        centre = SIDE + (index + 0.5) * slot
-        left = centre - bar_w * len(paints) / 2
-        for (paint, series), value in zip(paints, values, strict=True):
-            height = value / peak * PLOT_HEIGHT if peak > 0 else 0.0
-            text = f"{_count(value)}{suffix}"
-            tip = f"{label} – {series}: {text}" if series else f"{label}: {text}"
-            parts.append(_rect(left, baseline - height, bar_w, height, paint=paint, tooltip=tip))
-            if value > 0 and show_values:
-                x = left + bar_w / 2
-                parts.append(_text(x, baseline - height - 4, text, cls="chart-value", size=font))
-            left += bar_w
-        if index % step == 0:
-            parts.append(_text(centre, baseline + 18, label, cls="chart-label"))
-    return parts
-
-
-def _clean(value: int) -> int:
-    """Counts are never negative; a negative number would draw a bar upside down, so it is 0."""
-    return max(int(value), 0)
-
-
-def bar_chart(
-    bars: Sequence[tuple[str, int]], *, title: str, description: str, unit: str = ""
-) -> Markup:
-    """Vertical bars scaled to the largest value, e.g. sign-ups per day over 30 days.
-
-    ``unit`` follows each value after a space ("12 ms"). All-zero data draws flat bars.
-    """
-    chart_id = _chart_id()
-    top = 20
-    parts = _open_svg(chart_id, top + PLOT_HEIGHT + LABEL_BAND, title, description)
-    groups = [(label, (_clean(value),)) for label, value in bars]
-    paint = f'class="chart-bar" fill="{BAR_COLOUR}"'
-    parts += _columns(groups, [(paint, "")], top=top, unit=unit)
-    return _close(parts)
-
-
 def _hatch(chart_id: str) -> str:
     """Diagonal stripes for the second series, so the legend does not rely on colour alone."""
     return (
@@ -183,84 +155,6 @@ def _legend(names: tuple[str, str], paints: tuple[str, str]) -> list[str]:
         parts.append(_text(x + 18, 18, name, cls="chart-legend", anchor="start", size=12))
         x += 18 + len(name) * 7.2 + 24
     return parts
-
-
-def paired_bar_chart(
-    groups: Sequence[tuple[str, int, int]],
-    *,
-    title: str,
-    description: str,
-    legend: tuple[str, str],
-) -> Markup:
-    """Two bars per label on one scale, e.g. sign-ups against confirmations per day.
-
-    The first series is solid, the second hatched and outlined, so print and colour-blind
-    readers can tell them apart as well as anyone.
-    """
-    chart_id = _chart_id()
-    top = 44
-    parts = _open_svg(chart_id, top + PLOT_HEIGHT + LABEL_BAND, title, description)
-    parts.append(_hatch(chart_id))
-    solid = f'class="chart-bar" fill="{BAR_COLOUR}"'
-    hatched = (
-        f'class="chart-bar-alt" fill="url(#{chart_id}-hatch)" stroke="{ALT_COLOUR}"'
-        ' stroke-width="1"'
-    )
-    parts += _legend(legend, (solid, hatched))
-    columns = [(label, (_clean(a), _clean(b))) for label, a, b in groups]
-    parts += _columns(columns, [(solid, legend[0]), (hatched, legend[1])], top=top, unit="")
-    return _close(parts)
-
-
-def _change(count: int, previous: int | None) -> str:
-    """Drop-off from the previous step ("−12%"), a rise as "+5%"; nothing without a base."""
-    if not previous:
-        return ""
-    if count > previous:
-        return f"+{_percent(count - previous, previous)}%"
-    drop = _percent(previous - count, previous)
-    return f"{MINUS}{drop}%" if drop else "0%"
-
-
-def _funnel_row(
-    y: float, name: str, count: int, *, first: int, previous: int | None, scale: int
-) -> list[str]:
-    """Step name and figures on one line, the bar on a light full-width track below it."""
-    figures = [_count(count)]
-    if first > 0:
-        figures.append(f"{_percent(count, first)}%")
-    change = _change(count, previous)
-    tail = f'<tspan class="chart-dropoff" fill="{ALT_COLOUR}"> · {escape(change)}</tspan>'
-    summary, tail = " · ".join(figures), tail if change else ""
-    full = WIDTH - 2 * SIDE
-    width = count / scale * full if scale > 0 else 0.0
-    return [
-        _text(SIDE, y + 14, name, cls="chart-label", anchor="start", size=13),
-        _text(WIDTH - SIDE, y + 14, summary, cls="chart-value", anchor="end", tail=tail),
-        _rect(SIDE, y + 20, full, 16, paint=f'class="chart-track" fill="{TRACK_COLOUR}"'),
-        _rect(SIDE, y + 20, width, 16, paint=f'class="chart-bar" fill="{BAR_COLOUR}"'),
-    ]
-
-
-def funnel_chart(steps: Sequence[tuple[str, int]], *, title: str, description: str) -> Markup:
-    """Horizontal bars, one per step, with count, share of the first step and drop-off.
-
-    Bars are scaled to the largest step, which in a real funnel is the first; a later step
-    that outgrows the first (late data) still fits, and a first step of 0 falls back to the
-    largest. Percentages stay relative to the first step and are left out when it is 0.
-    """
-    chart_id = _chart_id()
-    counts = [_clean(count) for _, count in steps]
-    first = counts[0] if counts else 0
-    scale = max(counts, default=0)
-    top = 8
-    parts = _open_svg(chart_id, top + FUNNEL_ROW * len(steps) + 4, title, description)
-    previous: int | None = None
-    for index, ((name, _), count) in enumerate(zip(steps, counts, strict=True)):
-        y = top + index * FUNNEL_ROW
-        parts += _funnel_row(y, name, count, first=first, previous=previous, scale=scale)
-        previous = count
-    return _close(parts)
 
 
 SCORE_TOP = 10  # the tension scale runs from 0 to 10

@@ -103,11 +103,12 @@ def record_opened(enrollment: Enrollment, lesson: Lesson, now: datetime) -> Prog
     return progress
 
 
-def record_exercise_done(enrollment: Enrollment, lesson: Lesson, now: datetime) -> None:
+def record_exercise_done(enrollment: Enrollment, lesson: Lesson, now: datetime) -> Progress:
     progress = record_opened(enrollment, lesson, now)
     if progress.exercise_done_at is None:
         progress.exercise_done_at = now
         db.session.commit()
+    return progress
 
 
 # The columns a check-in may change: the learner's own tension scores and private note.
@@ -119,8 +120,7 @@ def record_checkin(
 ) -> Progress:
     """Save the learner's own check-in; a column missing from `changes` keeps its value.
 
-    The page has two small forms (before the exercise; after it, with the note), so each
-    one sends only its own fields and saving one never erases the other.
+    A form that leaves a field out (an unchosen score) keeps its saved value.
     """
     unknown = set(changes) - set(CHECKIN_COLUMNS)
     if unknown:

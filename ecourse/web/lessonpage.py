@@ -26,16 +26,19 @@ class HiddenCheckin:
     note: str = ""
 
 
-def render_lesson(course: Course, lesson, subscriber, progress, **extra) -> str:
-    """The lesson page for this learner (also the admin's preview of a lesson being edited).
+def render_lesson(
+    course: Course, lesson, subscriber, progress, template: str = "learn/lesson.html", **extra
+) -> str:
+    """The lesson page for this learner (also the admin's preview of a lesson being edited,
+    and, in a `template` that adds a banner, the page a test email's link opens).
 
-    `extra` goes to the template as it is: which check-in was just saved (`saved`), or why
-    one was refused (`checkin_errors`).
+    `extra` goes to the template as it is: what the exercise form's last save did
+    (`after_save`), or why one was refused (`checkin_errors`, with the form as sent: `typed`).
     """
     page = rendered.lesson_page(lesson, subscriber.first_name)
     earlier_hidden = not sessions.shows(progress, utcnow())
     return render_template(
-        "learn/lesson.html",
+        template,
         course=course,
         lesson=lesson,
         subscriber=subscriber,

@@ -1,11 +1,25 @@
 """The time trap: a sign-up sent sooner after its form was shown than a person could type.
 
 The landing form carries a signed stamp of the moment it was rendered; the embedded form
-and the API report the milliseconds since their form was shown (`elapsed_ms`). A trapped
-sign-up is dropped quietly: the sender sees the usual "check your email" answer, so a bot
-learns nothing. A stamp that is missing, forged, from before a key change or older than a
-day cannot tell a bot from a person who left the page open: that form is shown again,
-stamped anew, to be sent once more. `SIGNUP_MIN_SECONDS = 0` turns the trap off (the tests' default).
+and the API report the milliseconds since their form was shown (`elapsed_ms`).
+
+A sign-up sent too fast is never dropped, and never simply taken either. Autofill and one
+tap take a person under three seconds too: dropping them (as this trap once did) told real
+people "check your email" for an email that never came. Taking every fast sign-up, leaning
+on the double opt-in alone, would keep the address's owner from being signed up, but it
+would still mail a stranger whenever a bot says so, and leave the trap doing nothing. So a
+fast sign-up gets back what it sent, everything typed kept, to send once more with one
+click ("Nog één stap"): one click for a person, while a bot that posts blind and never
+reads the answer gets no email sent. The landing form re-shown keeps its first stamp, and
+the embedded form's is backdated by the time its own page measured, so that click is
+nearly always past the limit; should it not be, the form comes back once more. The API
+answers 409 with a message for its page to show, which asks for the click and sends again.
+
+Only the honeypot drops quietly (the usual "check your email" answer, so a bot learns
+nothing): no person fills in a field they cannot see. A stamp that is missing, forged,
+from before a key change or older than a day cannot tell a bot from a person who left the
+page open: that form too is shown again, stamped anew. `SIGNUP_MIN_SECONDS = 0` turns the
+trap off (the tests' default).
 """
 
 from __future__ import annotations
@@ -41,8 +55,8 @@ PERSON, TOO_FAST, STALE = "person", "too fast", "stale"
 
 
 def verdict(value: str | None, now: datetime) -> str:
-    """What a landing-form submission with this stamp is: a `PERSON`'s, `TOO_FAST` for one
-    (drop it quietly), or `STALE` (show the form again)."""
+    """What a landing-form submission with this stamp is: a `PERSON`'s (take it), or
+    `TOO_FAST` or `STALE` to tell (show it again, to send with one click)."""
     if min_seconds() <= 0:
         return PERSON
     moment = shown_at(value)

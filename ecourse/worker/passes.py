@@ -36,10 +36,13 @@ class PassReport:
         return lines
 
 
-def run_pass(now: datetime) -> PassReport:
+def run_pass(now: datetime, heartbeat: bool = True) -> PassReport:
+    """One pass at `now`. A `heartbeat` pass is noted for /healthz and /metrics; a pretend
+    one (`ecourse tick --now`) is not, or a pass "in 2030" would hide a stopped scheduler."""
     started = time.monotonic()  # the length from a clock that never jumps; the moment is `now`
     plan = planner.plan_due(now, current.settings())
     tidied = hygiene.tidy(now)  # before sending, so a reminder leaves in this same pass
     sent = sender.send_queued(now, current.engine())
-    health.record_pass(now, time.monotonic() - started)
+    if heartbeat:
+        health.record_pass(now, time.monotonic() - started)
     return PassReport(now=now, plan=plan, send=sent, signups=tidied)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, session, url_for
-from flask_login import current_user
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -20,7 +20,9 @@ from ecourse.web.security import limiter
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Je huidige wachtwoord", validators=[DataRequired("Vul het in.")])
+    current = PasswordField(
+        "Je huidige wachtwoord", validators=[DataRequired("Vul je huidige wachtwoord in.")]
+    )
     password = PasswordField(
         f"Nieuw wachtwoord (minstens {accounts.MIN_PASSWORD_LENGTH} tekens)",
         validators=[
@@ -29,7 +31,8 @@ class PasswordForm(FlaskForm):
         ],
     )
     repeat = PasswordField(
-        "Nog een keer", validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")]
+        "Herhaal het wachtwoord",
+        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
     )
 
 
@@ -42,6 +45,7 @@ class ConfirmForm(FlaskForm):
 
 class SetupForm(FlaskForm):
     code = StringField("De code die je app nu toont", validators=[DataRequired("Vul de code in.")])
+    current = PasswordField("Je wachtwoord", validators=[DataRequired("Vul je wachtwoord in.")])
 
 
 @bp.get("/account")
@@ -83,30 +87,34 @@ def totp_setup():
     if current_user.totp_secret:
         flash("Inloggen in twee stappen staat al aan.")
         return redirect(url_for("admin.account"))
-    secret = session.get("totp_pending") or twofactor.new_secret()
-    session["totp_pending"] = secret
+    secret = twofactor.setup_secret(current_user, current_app.secret_key.encode())
     form, failed = SetupForm(), False
     if form.validate_on_submit():
-        codes = twofactor.turn_on(current_user, secret, form.code.data, utcnow())
-        if codes is not None:
+        if not accounts.password_matches(current_user, form.current.data):
+            form.current.errors = ["Dit is niet je wachtwoord."]
+        elif (
+            codes := twofactor.turn_on(current_user, secret, form.code.data, utcnow())
+        ) is not None:
             return _turned_on(codes)
-        failed = True
+        else:
+            failed = True
     uri = twofactor.setup_uri(secret, current_user.email, _issuer())
     page = render_template(
         "admin/totp_setup.html",
         form=form,
         failed=failed,
         secret=secret,
+        uri=uri,
         qr=twofactor.qr_svg(uri),
         section="account",
     )
-    return page, 400 if failed else 200
+    return page, 400 if failed or form.current.errors or form.code.errors else 200
 
 
 def _turned_on(codes: list[str]):
-    session.pop("totp_pending", None)
     journal.record_admin_action(current_user.email, "admin_totp_on", "", utcnow())
     db.session.commit()
+    login_user(current_user._get_current_object())  # this session goes on; others end
     return render_template("admin/recovery_codes.html", codes=codes, first=True, section="account")
 
 
@@ -124,6 +132,7 @@ def totp_off():
     twofactor.turn_off(current_user)
     journal.record_admin_action(current_user.email, "admin_totp_off", "", utcnow())
     db.session.commit()
+    login_user(current_user._get_current_object())
     flash("Inloggen in twee stappen staat uit.")
     return redirect(url_for("admin.account"))
 
@@ -143,5 +152,5 @@ def _password_confirmed() -> bool:
     form = ConfirmForm()
     if form.validate_on_submit() and accounts.password_matches(current_user, form.current.data):
         return True
-    flash("Dat wachtwoord klopt niet; er is niets veranderd.")
+    flash("Dat wachtwoord klopt niet; er is niets veranderd.", "error")
     return False

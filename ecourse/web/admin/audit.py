@@ -14,27 +14,28 @@ from ecourse.core.models import Event, Subscriber
 from ecourse.core.statuses import ActorKind
 from ecourse.web.admin.people import page_number
 from ecourse.web.admin.routes import bp
+from ecourse.web.admin.wording import in_dutch
 
 PER_PAGE = 50
+FIRST_YEAR, LAST_YEAR = 2000, 9000  # far enough either way, and safe to shift by a day
 ZONE = ZoneInfo("Europe/Amsterdam")  # the academy's own clock, as on the other admin pages
 
 
 @bp.get("/logboek")
 def audit():
     chosen = _filters()
-    page = db.paginate(
-        _query(chosen),
-        page=page_number(request.args.get("pagina", "")),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    number = page_number(request.args.get("pagina", ""))
+    page = db.paginate(_query(chosen), page=number, per_page=PER_PAGE, error_out=False)
+    if page.pages and number > page.pages:  # past the end: the last page, not an empty one
+        page = db.paginate(_query(chosen), page=page.pages, per_page=PER_PAGE, error_out=False)
     return render_template(
         "admin/audit.html",
         page=page,
         about=_subscribers(event.subscriber_id for event in page.items),
         chosen=chosen,
         admins=_distinct(Event.admin_email),
-        actions=_distinct(Event.action),
+        actions=sorted(_distinct(Event.action), key=in_dutch),
+        reversed_period=bool(chosen["van"] and chosen["tot"] and chosen["van"] > chosen["tot"]),
         section="audit",
     )
 
@@ -48,10 +49,12 @@ def _filters() -> dict[str, str]:
 
 
 def _day(text: str) -> str | None:
+    """A day the journal could hold; anything else (a typo, year 1 or 9999) is no filter."""
     try:
-        return date.fromisoformat(text.strip()).isoformat() if text.strip() else None
+        day = date.fromisoformat(text.strip()) if text.strip() else None
     except ValueError:
         return None
+    return day.isoformat() if day and FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _query(chosen: dict[str, str]):

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
@@ -91,8 +92,13 @@ def _session_live(now) -> bool:
     return accounts.session_open(session.get("admin_session"), current_user.id)
 
 
+def _refused(response) -> bool:
+    return response.status_code == 401
+
+
+# Only refusals count: an admin logging in and out all day is never held back.
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_refused)
 def login():
     form = LoginForm()
     failed = False
@@ -103,13 +109,14 @@ def login():
             return redirect(url_for("admin.login_code", next=request.args.get("next")))
         if admin is not None:
             return log_in(admin)
+        _note_refusal(form.email.data, "admin_login_failed", "wachtwoord klopt niet")
         failed = True
     status = 401 if failed else 200
     return render_template("admin/login.html", form=form, failed=failed), status
 
 
 @bp.route("/inloggen/code", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"])
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_refused)
 def login_code():
     """The second step: a code from the admin's app, or one of their recovery codes."""
     admin = _pending_admin(utcnow())
@@ -118,9 +125,11 @@ def login_code():
         return redirect(url_for("admin.login"))
     form, failed = CodeForm(), False
     if form.validate_on_submit():
-        if twofactor.check(admin, form.code.data, utcnow()):
+        used = twofactor.check(admin, form.code.data, utcnow())
+        if used:
             session.pop("admin_pending", None)
-            return log_in(admin)
+            return log_in(admin, "met een herstelcode" if used == "recovery" else "")
+        _note_refusal(admin.email, "admin_code_failed", "code klopt niet")
         failed = True
     page = render_template("admin/login_code.html", form=form, failed=failed)
     return page, 401 if failed else 200
@@ -139,7 +148,16 @@ def _pending_admin(now) -> Admin | None:
     return admin
 
 
-def log_in(admin: Admin):
+def _note_refusal(email: str, action: str, detail: str) -> None:
+    """A refused attempt on a real admin account goes on the audit page; one on an address
+    that is no admin is not recorded (it would store whatever anyone typed)."""
+    admin = accounts.find(email)
+    if admin is not None:
+        journal.record_admin_action(admin.email, action, detail, utcnow())
+        db.session.commit()
+
+
+def log_in(admin: Admin, how: str = ""):
     learner = session.get("learner")
     session.clear()  # a fresh session: nothing planted before the login survives it
     if learner:
@@ -149,23 +167,32 @@ def log_in(admin: Admin):
     session["admin_since"] = now.timestamp()
     session["admin_session"] = accounts.open_session(admin, now)
     admin.last_login_at = now
-    journal.record_admin_action(admin.email, "admin_login", "", now)
+    journal.record_admin_action(admin.email, "admin_login", how, now)
     db.session.commit()
     return redirect(_safe_next(request.args.get("next"), admin))
 
 
 def _safe_next(target: str | None, admin: Admin) -> str:
-    """Only a path inside /admin: never an open redirect to another site, and never a
-    header a newline could break."""
+    """Only a path inside /admin that this admin's role may open: never an open redirect to
+    another site, never a header a newline could break, never a page that refuses them."""
     if target and target.isprintable():
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/"):
+        inside = not parts.scheme and not parts.netloc and parts.path.startswith("/admin/")
+        if inside and roles.allows(admin.role, _endpoint_of(parts.path)):
             return target
     return url_for(roles.HOME[admin.role])
 
 
+def _endpoint_of(path: str) -> str | None:
+    try:
+        return current_app.url_map.bind("").match(path, method="GET")[0]
+    except HTTPException:
+        return None
+
+
 @bp.post("/uitloggen")
 def logout():
+    journal.record_admin_action(current_user.email, "admin_logout", "", utcnow())
     accounts.close_session(session.pop("admin_session", None), utcnow())
     db.session.commit()
     logout_user()

@@ -70,7 +70,8 @@ class LessonForm(FlaskForm):
         validators=[
             DataRequired("Schrijf een samenvatting."),
             Length(max=MAX_SUMMARY),
-            _no_placeholders,
+            # Filled in per learner, as in the lesson text (`emails.preview_text`).
+            _placeholders_work,
         ],
     )
     status = SelectField(
@@ -151,3 +152,7 @@ class SubscriberImportForm(FlaskForm):
         "Stuur wie nog geen toestemming gaf een bevestigingsmail (dubbele opt-in)"
     )
     skip_bad_rows = BooleanField("Foute regels overslaan en de rest wel importeren")
+    update_names = BooleanField(
+        "Bij adressen die al bekend zijn: alleen de voornaam bijwerken (als het bestand er "
+        "een geeft)"
+    )

@@ -1,18 +1,22 @@
 """Lessons per course: the list with its numbers, the editor, and the reach step.
 
-Saving is always two steps: the editor's "Controleren" shows the reach preview (who gets the
-lesson, when, and who is already past its place), and only the button on that page saves,
-with the rule the admin chose for learners past it.
+A draft that stays a draft reaches nobody, so the editor's plain "Opslaan" saves it in one
+step and the editor stays open. Anything that reaches learners (publishing, changing or
+taking back a published lesson) takes two: the editor's "Controleren" shows the reach preview
+(who gets the lesson, when, and who is already past its place), and only the button on that
+page saves, with the rule the admin chose for learners past it.
 """
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ecourse.content import changes
 from ecourse.content.courses import course_by_slug
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
@@ -90,13 +94,17 @@ def edit_lesson(slug: str, lesson_slug: str):
 
 
 def _edit(course: Course, lesson: Lesson | None, form: LessonForm):
-    """The editor, then (step "check") the reach page, then (step "save") saving."""
+    """The editor; then (step "draft") a draft saved at once, or (step "check") the reach
+    page, then (step "save") saving."""
     step = request.form.get("step", "edit")
     draft = draft_from_form(course, lesson, form) if form.validate_on_submit() else None
-    if draft is None or step not in ("check", "save"):
+    if draft is None or step not in ("draft", "check", "save"):
         return _editor(course, lesson, form)
+    if step == "draft" and changes.reaches_nobody(lesson, draft):
+        return _save_draft(course, lesson, draft, form.late_rule.data)
     found = reach.preview(course.id, course.lessons, draft, utcnow())
-    if step == "check":
+    if step in ("draft", "check"):
+        # A plain "Opslaan" of a lesson that reaches learners shows its reach first, too.
         return render_template(
             "admin/reach.html",
             course=course,
@@ -104,6 +112,7 @@ def _edit(course: Course, lesson: Lesson | None, form: LessonForm):
             form=form,
             draft=draft,
             reach=found,
+            asked_plain_save=step == "draft",
             section="lessons",
         )
     change = editing.Change(lesson, draft, form.late_rule.data, found)
@@ -112,10 +121,26 @@ def _edit(course: Course, lesson: Lesson | None, form: LessonForm):
     return redirect(url_for("admin.course", slug=course.slug))
 
 
+def _save_draft(course: Course, lesson: Lesson | None, draft: reach.LessonDraft, rule: str):
+    """Save a draft in one step (nobody receives a draft), then back to its editor."""
+    change = editing.Change(lesson, draft, rule or "skip", reach.Reach())
+    saved = editing.save(course, [change], current_user.email, utcnow())
+    flash("Concept opgeslagen. Niemand krijgt deze les tot je hem publiceert.")
+    return redirect(url_for("admin.edit_lesson", slug=course.slug, lesson_slug=saved.lesson.slug))
+
+
 def _editor(course: Course, lesson: Lesson | None, form: LessonForm):
+    """The editor. Shown again after a POST (a form with problems, "Terug naar bewerken"),
+    it holds text that was never saved: the page then warns before it is left."""
     status = 400 if form.errors else 200
     page = render_template(
-        "admin/lesson_edit.html", course=course, lesson=lesson, form=form, section="lessons"
+        "admin/lesson_edit.html",
+        course=course,
+        lesson=lesson,
+        form=form,
+        unsaved=request.method == "POST",
+        plain_save=changes.reaches_nobody(lesson, SimpleNamespace(status=form.status.data)),
+        section="lessons",
     )
     return page, status
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, distinct, func, or_, select
@@ -69,22 +69,31 @@ def lesson_counts(course_id: int) -> dict[int, LessonCounts]:
     }
 
 
-def per_day(column, since: datetime, days: int, zone: ZoneInfo, where=()) -> list[tuple[date, int]]:
-    """How many rows have `column` on each local date of the last `days` days."""
-    rows = db.session.scalars(select(column).where(column >= since, *where))
-    counts: dict[date, int] = defaultdict(int)
-    for moment in rows:
-        counts[moment.astimezone(zone).date()] += 1
+def signups_per_day(
+    course_id: int, since: datetime, days: int, zone: ZoneInfo
+) -> list[tuple[date, int, int]]:
+    """Per local date of the `days` days from `since`: the sign-ups made that day, and how
+    many of those very sign-ups are confirmed by now.
+
+    The second count is part of the first, so it can never exceed it (a confirmation rate
+    above 100% cannot happen), and a sign-up confirmed days later still counts on the day
+    it was made.
+    """
     first = since.astimezone(zone).date()
-    return [(first + timedelta(days=n), counts[first + timedelta(days=n)]) for n in range(days)]
-
-
-def signups_per_day(course_id: int, since: datetime, days: int, zone: ZoneInfo):
-    where = (Consent.course_id == course_id,)
-    return (
-        per_day(Consent.created_at, since, days, zone, where),
-        per_day(Consent.confirmed_at, since, days, zone, where),
+    until = datetime.combine(first + timedelta(days=days), time(), tzinfo=zone)
+    rows = db.session.execute(
+        select(Consent.created_at, Consent.confirmed_at.is_not(None)).where(
+            Consent.course_id == course_id, Consent.created_at >= since, Consent.created_at < until
+        )
     )
+    signed: dict[date, int] = defaultdict(int)
+    confirmed: dict[date, int] = defaultdict(int)
+    for moment, is_confirmed in rows:
+        day = moment.astimezone(zone).date()
+        signed[day] += 1
+        confirmed[day] += bool(is_confirmed)
+    dates = [first + timedelta(days=n) for n in range(days)]
+    return [(day, signed[day], confirmed[day]) for day in dates]
 
 
 def subscriber_totals() -> dict[str, int]:
@@ -107,26 +116,6 @@ def enrollment_totals(course_id: int) -> dict[str, int]:
         )
     )
     return totals
-
-
-def funnel(course_id: int, lessons: list[Lesson]) -> list[tuple[str, int]]:
-    """The course as a funnel: signed up, confirmed, then each lesson sent, opened, done."""
-    signed_up, confirmed = db.session.execute(
-        select(
-            func.count(distinct(Consent.subscriber_id)),
-            func.count(distinct(case((Consent.confirmed_at.is_not(None), Consent.subscriber_id)))),
-        ).where(Consent.course_id == course_id)
-    ).one()
-    steps = [("Aangemeld", signed_up), ("Bevestigd", confirmed)]
-    counts = lesson_counts(course_id)
-    for number, lesson in enumerate(lessons, start=1):
-        count = counts.get(lesson.id, LessonCounts())
-        steps += [
-            (f"Les {number} verstuurd", count.received),
-            (f"Les {number} geopend", count.opened),
-            (f"Les {number} oefening gedaan", count.done),
-        ]
-    return steps
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
@@ -12,8 +13,7 @@ from ecourse.core.models import Delivery, Enrollment, Event, LessonChange, Provi
 from ecourse.core.statuses import UNDER_WAY, EnrollmentStatus, LessonStatus, SubscriberStatus
 from ecourse.journey import journal
 from ecourse.learners import timeline
-from ecourse.web.admin import actions
-from ecourse.web.admin.csvfiles import export
+from ecourse.web.admin import actions, activity, csvfiles
 from ecourse.web.admin.forms import ConfirmActionForm
 from ecourse.web.admin.routes import bp
 
@@ -36,7 +36,12 @@ PER_PAGE = 25
 
 
 def _filtered(query: str, state: str):
-    statement = select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+    # Each row shows its course's state: load the enrollments with the page, not per row.
+    statement = (
+        select(Subscriber)
+        .options(selectinload(Subscriber.enrollments))
+        .order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
+    )
     if query:
         escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
@@ -82,6 +87,8 @@ def subscribers():
         state=state,
         states=STATES,
         state_of=state_of,
+        columns=activity.for_page(subscriber.id for subscriber in page.items),
+        styles=csvfiles.STYLES,
         section="people",
     )
 
@@ -89,30 +96,41 @@ def subscribers():
 @bp.get("/deelnemers/export.csv")
 def export_subscribers():
     query = request.args.get("q", "").strip()[:200]
-    chosen = f"zoekterm ‘{query}’, status ‘{request.args.get('status', '')[:40]}’"
+    style = csvfiles.style_named(request.args.get("formaat", ""))
+    chosen = f"{_export_filters()}, formaat ‘{style.name}’"
     journal.record_admin_action(current_user.email, "people_export", chosen, utcnow())
     db.session.commit()  # kept before the rows go out: a download is an action too
     rows = (
-        _export_row(subscriber)
+        _export_row(subscriber, style)
         for subscriber in db.session.scalars(_filtered(query, request.args.get("status", "")))
     )
-    headers = {
+    return csvfiles.export(rows, style), 200, csv_headers("deelnemers.csv")
+
+
+def csv_headers(filename: str) -> dict[str, str]:
+    """A CSV download (the name: letters, digits, dashes and dots only)."""
+    return {
         "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": 'attachment; filename="deelnemers.csv"',
+        "Content-Disposition": f'attachment; filename="{filename}"',
     }
-    return export(rows), 200, headers
 
 
-def _export_row(subscriber: Subscriber) -> dict:
+def _export_filters() -> str:
+    """What the export held, for the audit page: never the search term itself, which is
+    often an address and would outlive that learner's erasure in the journal."""
+    state = request.args.get("status", "")
+    searched = "met zoekterm" if request.args.get("q", "").strip() else "zonder zoekterm"
+    return f"{searched}, status: {STATES.get(state, 'alle')}"
+
+
+def _export_row(subscriber: Subscriber, style: csvfiles.Style) -> dict:
     return {
         "email": subscriber.email,
         "first_name": subscriber.first_name,
-        "status": subscriber.status,
-        "course_state": state_of(subscriber),
-        "signed_up": subscriber.created_at.isoformat(timespec="seconds"),
-        "confirmed": subscriber.confirmed_at.isoformat(timespec="seconds")
-        if subscriber.confirmed_at
-        else "",
+        "status": style.word(subscriber.status),
+        "course_state": style.word(state_of(subscriber)),
+        "signed_up": style.moment(subscriber.created_at),
+        "confirmed": style.moment(subscriber.confirmed_at),
     }
 
 

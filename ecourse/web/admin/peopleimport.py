@@ -1,8 +1,13 @@
-"""The CSV import page: check the whole file, show every rejected row, then apply."""
+"""The CSV import page: check the whole file, show every rejected row, then apply.
+
+Addresses already known are skipped and counted, never an error. After an error the page
+comes back with the admin's choices kept; only the file must be chosen again, because no
+browser lets a page fill in a file field.
+"""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -34,29 +39,47 @@ def import_subscribers():
         if len(data) <= MAX_UPLOAD_BYTES:
             checked = csvfiles.check(data)
         if _may_apply(checked, form.skip_bad_rows.data):
-            course = db.session.get(Course, form.course.data)
-            now = utcnow()
-            applied = csvfiles.apply(
-                checked.good, course, form.source.data, form.send_confirmations.data, now
-            )
-            detail = f"{course.slug}: {applied.active} actief, {applied.pending} wachtend"
-            journal.record_admin_action(current_user.email, "people_import", detail, now)
-            db.session.commit()
-            flash(
-                f"Geïmporteerd: {applied.active} actief (met toestemming), {applied.pending} "
-                f"wachten op bevestiging, {applied.confirmations} bevestigingsmails in de "
-                f"wachtrij, {len(checked.rejected)} regels overgeslagen."
-            )
-            return redirect(url_for("admin.subscribers"))
-    refused = checked is not None and bool(checked.problem or checked.rejected or not checked.good)
-    status = 400 if form.errors or refused else 200
+            return _apply(checked, form)
+    posted = request.method == "POST"
+    status = 400 if posted else 200  # a POST that comes back here was refused
     page = render_template(
-        "admin/subscriber_import.html", form=form, checked=checked, section="people"
+        "admin/subscriber_import.html",
+        form=form,
+        checked=checked,
+        choose_again=posted,
+        section="people",
     )
     return page, status
 
 
 def _may_apply(checked: csvfiles.Checked, skip_bad_rows: bool) -> bool:
-    if checked.problem or not checked.good:
+    if checked.problem or not (checked.good or checked.existing):
         return False
     return not checked.rejected or skip_bad_rows
+
+
+def _apply(checked: csvfiles.Checked, form: SubscriberImportForm):
+    course, now = db.session.get(Course, form.course.data), utcnow()
+    choices = csvfiles.Choices(
+        course,
+        form.source.data,
+        form.send_confirmations.data,
+        form.update_names.data,
+        current_user.email,
+    )
+    applied = csvfiles.apply(checked, choices, now)
+    known = len(checked.existing)
+    detail = (
+        f"{course.slug}: {applied.active} actief, {applied.pending} wachtend, "
+        f"{known} al aanwezig ({applied.renamed} voornaam bijgewerkt)"
+    )
+    journal.record_admin_action(current_user.email, "people_import", detail, now)
+    db.session.commit()
+    renamed = f" (van {applied.renamed} de voornaam bijgewerkt)" if form.update_names.data else ""
+    flash(
+        f"Geïmporteerd: {applied.active} actief (met toestemming), {applied.pending} "
+        f"wachten op bevestiging, {applied.confirmations} bevestigingsmails in de wachtrij. "
+        f"Al aanwezig: {known}, overgeslagen{renamed}. "
+        f"Foute regels overgeslagen: {len(checked.rejected)}."
+    )
+    return redirect(url_for("admin.subscribers"))

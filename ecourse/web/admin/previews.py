@@ -1,7 +1,9 @@
 """What a lesson being edited will look like: its page and its email, and a test send.
 
 The editor's form posts here into sandboxed frames (live with JavaScript, by a button
-without), so nothing is saved. The email is built by the same code that sends lessons.
+without), so nothing is saved. The email is built by the same code that sends lessons (its
+greeting and preview line included); only its links are previews (`samplelinks`), so every
+link in a test email opens a page that works.
 """
 
 from __future__ import annotations
@@ -12,17 +14,15 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from ecourse.core.clock import utcnow
-from ecourse.core.models import Subscriber
-from ecourse.core.statuses import DeliveryKind, SubscriberStatus
 from ecourse.engine import emails, ledger
 from ecourse.learners import current
+from ecourse.web.admin import samplelinks
 from ecourse.web.admin.forms import LessonForm
 from ecourse.web.admin.lessons import course_or_404, draft_from_form
 from ecourse.web.admin.routes import bp
 from ecourse.web.lessonpage import render_lesson
 from ecourse.web.security import limiter
 
-SAMPLE_NAME = "Anna"
 # Framed only by our own admin pages; the email's own styles are inline, as in a mailbox.
 FRAME_POLICY = "; ".join(
     [
@@ -53,23 +53,13 @@ def _posted_draft(slug: str, lesson_slug: str | None):
     return course, draft_from_form(course, lesson, form), form
 
 
-def _sample_reader() -> Subscriber:
-    """A subscriber that exists only for the preview (never added to the database)."""
-    return Subscriber(
-        email=current_user.email,
-        first_name=SAMPLE_NAME,
-        public_id="voorbeeld",
-        status=SubscriberStatus.ACTIVE,
-    )
-
-
 @bp.post("/cursussen/<slug>/voorbeeld/pagina", defaults={"lesson_slug": None})
 @bp.post("/cursussen/<slug>/lessen/<lesson_slug>/voorbeeld/pagina")
 def page_preview(slug: str, lesson_slug: str | None):
     course, draft, form = _posted_draft(slug, lesson_slug)
     if draft is None:
         return _framed(render_template("admin/preview_problems.html", form=form), 400)
-    page = render_lesson(course, draft, _sample_reader(), progress=None)
+    page = render_lesson(course, draft, samplelinks.sample_reader(), progress=None)
     return _framed(page)
 
 
@@ -80,16 +70,19 @@ def email_preview(slug: str, lesson_slug: str | None):
     if draft is None:
         return _framed(render_template("admin/preview_problems.html", form=form), 400)
     message = _build(course, draft)
-    return _framed(render_template("admin/email_preview.html", message=message))
+    preview = emails.preview_text(draft, samplelinks.SAMPLE_NAME)
+    page = render_template("admin/email_preview.html", message=message, preview=preview)
+    return _framed(page)
 
 
 def _build(course, draft):
-    reader = _sample_reader()
+    """The lesson email of `draft` for the sample reader, at the admin's own address."""
     now = utcnow()
     key = f"test:{current_user.id}:{now.timestamp()}"
     message_id = ledger.message_id_for(key, current.settings())
     renderer = emails.Renderer(current.settings())
-    return emails.build(DeliveryKind.LESSON, reader, course, draft, message_id, now, renderer)
+    links, reader = samplelinks.links_for(course, draft), samplelinks.sample_reader()
+    return emails.build_sample(reader, course, draft, links, message_id, now, renderer)
 
 
 @bp.post("/cursussen/<slug>/test", defaults={"lesson_slug": None})
@@ -103,5 +96,10 @@ def send_test(slug: str, lesson_slug: str | None):
     message = _build(course, draft)
     message = replace(message, subject=f"[Test] {message.subject}")
     outcome = current.engine().messenger.send([message])[0]
-    page = render_template("admin/test_sent.html", outcome=outcome, to=current_user.email)
+    page = render_template(
+        "admin/test_sent.html",
+        outcome=outcome,
+        to=current_user.email,
+        hours=samplelinks.PREVIEW_HOURS,
+    )
     return _framed(page, 200 if outcome.ok else 502)

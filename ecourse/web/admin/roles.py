@@ -1,7 +1,8 @@
 """Who may open what in the admin area: one table, checked before every admin view.
 
 An owner may do everything. An editor works on the lessons: the courses, the editor, the
-previews, a test email to themselves, and lesson files in and out; and on their own account.
+previews, a test email to themselves (and the previews its links open), and lesson files in
+and out; and on their own account.
 Nothing that shows a learner (the dashboard's numbers, subscribers, the audit page) and no
 admin management. Every endpoint not named here is for owners only, so a new page is closed
 to editors until someone decides otherwise.
@@ -21,6 +22,7 @@ EDITOR_ENDPOINTS = frozenset(
         "admin.page_preview",
         "admin.email_preview",
         "admin.send_test",
+        "admin.sample_page",
         "admin.export_course",
         "admin.import_course",
         "admin.account",

@@ -4,6 +4,7 @@ giving a role, removing; and the page where an invited admin sets their password
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +13,7 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ecourse.content import courses
 from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
@@ -20,7 +22,7 @@ from ecourse.core.models import Admin
 from ecourse.core.statuses import AdminRole
 from ecourse.engine import ledger
 from ecourse.learners import accounts, adminteam, current, twofactor
-from ecourse.mail.message import Message
+from ecourse.mail.message import Message, format_sender
 from ecourse.web.admin import auth
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import limiter
@@ -52,7 +54,7 @@ class WelcomeForm(FlaskForm):
         ],
     )
     repeat = PasswordField(
-        "Nog een keer",
+        "Herhaal het wachtwoord",
         validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
     )
 
@@ -91,48 +93,56 @@ def invite():
     return redirect(url_for("admin.team"))
 
 
-@bp.post("/beheerders/<int:admin_id>/opnieuw")
+@bp.post("/beheerders/<int(max=2147483647):admin_id>/opnieuw")
 @limiter.limit("20 per hour")
 def invite_again(admin_id: int):
     try:
         invitation = adminteam.invite_again(_admin_or_404(admin_id), current_user, utcnow())
     except accounts.AccountError as error:
-        flash(str(error))
+        flash(str(error), "error")
         return redirect(url_for("admin.team"))
     db.session.commit()
-    _send_invitation(invitation)
+    _send_invitation(invitation, again=True)
     return redirect(url_for("admin.team"))
 
 
-def _send_invitation(invitation: adminteam.Invitation) -> None:
+def _send_invitation(invitation: adminteam.Invitation, again: bool = False) -> None:
     """Email the link; when that fails, show it to the owner to pass on themselves."""
     link = external_url("admin.welcome", token=invitation.token)
     outcome = current.engine().messenger.send([_invitation_message(invitation.admin, link)])[0]
     sent = "sent" if outcome.ok else "not sent"
     log.info("admin %s invited admin %s: %s", current_user.id, invitation.admin.id, sent)
+    earlier = " De vorige link werkt niet meer." if again else ""
     if outcome.ok:
-        flash(f"Uitnodiging verstuurd naar {invitation.admin.email}; de link werkt 7 dagen.")
+        flash(
+            f"Uitnodiging verstuurd naar {invitation.admin.email}; de link is 7 dagen geldig."
+            + earlier
+        )
     else:
         flash(
             f"De uitnodiging kon niet worden verstuurd ({outcome.detail}). "
-            f"Geef {invitation.admin.email} deze link zelf, die 7 dagen werkt: {link}"
+            f"Geef {invitation.admin.email} deze link zelf, die 7 dagen geldig is: {link}"
+            + earlier,
+            "error",
         )
 
 
 def _invitation_message(admin: Admin, link: str) -> Message:
     settings, now = current.settings(), utcnow()
+    course = courses.default_course()
+    site = urlsplit(link).netloc
     text = (
         f"Hallo,\n\n{current_user.email} nodigt je uit als "
-        f"{adminteam.ROLE_NAMES[admin.role]} in het beheer van de e-cursus.\n\n"
-        f"Kies je wachtwoord via deze link (hij werkt {adminteam.INVITE_DAYS} dagen, "
-        f"en één keer):\n{link}\n\nVerwachtte je dit niet? Dan kun je deze mail negeren.\n"
+        f"{adminteam.ROLE_NAMES[admin.role]} in het beheer van de e-cursus op {site}.\n\n"
+        f"Kies je wachtwoord via deze link. De link is {adminteam.INVITE_DAYS} dagen geldig "
+        f"en werkt één keer:\n{link}\n\nVerwachtte je dit niet? Dan kun je deze mail negeren.\n"
     )
     message = Message(
         to=admin.email,
-        subject="Je uitnodiging voor het beheer van de e-cursus",
+        subject=f"Je uitnodiging voor het beheer van de e-cursus op {site}",
         text=text,
         html=None,
-        sender=settings.mail_from,
+        sender=format_sender(course.sender_name if course else "", settings.mail_from),
         message_id=ledger.message_id_for(f"admin-invite:{admin.session_nonce}", settings),
         date=now,
         reply_to=settings.reply_to,
@@ -140,14 +150,14 @@ def _invitation_message(admin: Admin, link: str) -> Message:
     return message
 
 
-@bp.post("/beheerders/<int:admin_id>/rol")
+@bp.post("/beheerders/<int(max=2147483647):admin_id>/rol")
 def change_role(admin_id: int):
     admin, form = _admin_or_404(admin_id), RoleForm()
     if form.validate_on_submit():
         try:
             adminteam.change_role(admin, AdminRole(form.role.data), current_user, utcnow())
         except accounts.AccountError as error:
-            flash(str(error))
+            flash(str(error), "error")
             return redirect(url_for("admin.team"))
         db.session.commit()
         flash(f"{admin.email} is nu {adminteam.ROLE_NAMES[admin.role]}.")
@@ -156,7 +166,7 @@ def change_role(admin_id: int):
     return redirect(url_for("admin.team"))
 
 
-@bp.route("/beheerders/<int:admin_id>/verwijderen", methods=["GET", "POST"])
+@bp.route("/beheerders/<int(max=2147483647):admin_id>/verwijderen", methods=["GET", "POST"])
 def remove(admin_id: int):
     admin, form = _admin_or_404(admin_id), FlaskForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -164,12 +174,18 @@ def remove(admin_id: int):
         try:
             adminteam.remove(admin, current_user, utcnow())
         except accounts.AccountError as error:
-            flash(str(error))
+            flash(str(error), "error")
             return redirect(url_for("admin.team"))
         db.session.commit()
         flash(f"{email} is geen beheerder meer.")
         return redirect(url_for("admin.login" if yourself else "admin.team"))
-    return render_template("admin/team_remove.html", admin=admin, form=form, section="team")
+    return render_template(
+        "admin/team_remove.html",
+        admin=admin,
+        form=form,
+        last_owner=adminteam.is_last_owner(admin),
+        section="team",
+    )
 
 
 def _admin_or_404(admin_id: int) -> Admin:

@@ -42,6 +42,7 @@ WORDS = {
     "unsubscribe": "afgemeld",
     "erase": "gewist",
     "import": "geïmporteerd",
+    "rename": "voornaam bijgewerkt",
     "pace": "tempo aangepast",
     "send_now": "volgende les nu gevraagd",
     "rhythm": "tijdstip of tijdzone aangepast",
@@ -51,6 +52,10 @@ WORDS = {
     "admin": "beheer",
     # the admin area itself (the audit page)
     "admin_login": "ingelogd",
+    "admin_logout": "uitgelogd",
+    "admin_login_failed": "inloggen geweigerd",
+    "admin_code_failed": "code geweigerd",
+    "admin_create": "beheerder aangemaakt op de server",
     "admin_invite": "beheerder uitgenodigd",
     "admin_reinvite": "uitnodiging opnieuw gestuurd",
     "admin_join": "uitnodiging aangenomen",
@@ -64,6 +69,7 @@ WORDS = {
     "lesson_import": "lessen geïmporteerd",
     "people_export": "deelnemers geëxporteerd",
     "people_import": "deelnemers geïmporteerd",
+    "consent_export": "toestemmingen geëxporteerd",
     "learner": "deelnemer",
     "system": "systeem",
     # kinds of email

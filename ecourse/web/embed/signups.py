@@ -1,10 +1,12 @@
 """POST /api/v1/signups: sign-up by JSON, for the academy's own pages and scripts.
 
 The answer never tells whether an address is known: every sign-up that is accepted or
-quietly dropped (honeypot, time trap) gets the same 202. Invalid input gets 400 with a
-visitor-ready message, in the course's language, and the field it is about. Browsers may call it from the
-sites in `EMBED_ORIGINS` (CORS); a request naming another origin gets 403. See
-docs/embedding.md for examples.
+quietly dropped (the honeypot) gets the same 202. Invalid input gets 400 with a
+visitor-ready message, in the course's language, and the field it is about. A sign-up sent
+faster than the time trap allows gets 409 with a message asking for one more click: the
+calling page shows it and sends again, never losing the person (why: `timetrap`). Browsers
+may call it from the sites in `EMBED_ORIGINS` (CORS); a request naming another origin gets
+403. See docs/embedding.md for examples.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ecourse.web import origins, timetrap
 from ecourse.web import security as web
 from ecourse.web.embed.routes import api
 from ecourse.web.security import csrf
-from ecourse.web.signing_up import sign_up_origin, signup_limit
+from ecourse.web.signing_up import answered, sign_up_origin, signup_limit
 from ecourse.web.signupforms import MESSAGES
 from ecourse.worker.scheduler import wake
 
@@ -80,13 +82,14 @@ def _cors(response):
 def create_signup():
     payload = _payload()
     if payload.get("website"):  # the honeypot
+        answered()
         return _accepted()
     course = _course(payload.get("course"))
     i18n.speak_for(course)  # from here on, answers and the consent speak the course's language
     address = _address(payload)
     _check_other_fields(payload)
     if not timetrap.elapsed_passed(payload["elapsed_ms"]):
-        return _accepted()
+        raise ApiError(409, _("Bijna klaar: kijk of alles klopt en klik nog één keer op de knop."))
     service.register(
         course,
         address,
@@ -95,6 +98,7 @@ def create_signup():
         sign_up_origin(origins.source_page()),
         utcnow(),
     )
+    answered()
     wake()
     return _accepted()
 

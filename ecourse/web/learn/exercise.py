@@ -1,15 +1,18 @@
 """The learner's own check-in on a lesson page, and their check-ins over the course.
 
-Tension scores (0 to 10, before and after the exercise) and the reflection note belong to
-the learner alone: they are read and written only through the session's own enrollment, and
-the admin area sees only how many there are (`ecourse.admin.numbers`).
+The exercise is one form (score before, score after, note): every button saves all of it,
+and the main one also marks the exercise done (`saving`). Tension scores (0 to 10, before
+and after the exercise) and the reflection note belong to the learner alone: they are read
+and written only through the session's own enrollment, and the admin area sees only how
+many there are (`ecourse.admin.numbers`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from flask import redirect, request, session, url_for
+from flask import jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -19,6 +22,7 @@ from ecourse.core.clock import utcnow
 from ecourse.core.models import Enrollment
 from ecourse.web import charts, sessions
 from ecourse.web import learner as service
+from ecourse.web.learn import saving
 from ecourse.web.learn.routes import bp, posted_lesson
 from ecourse.web.lessonpage import render_lesson
 
@@ -34,7 +38,7 @@ TENSIONS = {
         _l("Kies voor je spanning na de oefening een heel getal van 0 tot en met 10."),
     ),
 }
-PARTS = ("voor", "na")
+JSON = "application/json"
 
 
 def _tension(values: list[str]) -> int | None:
@@ -82,46 +86,97 @@ def parse_checkin(form: MultiDict) -> tuple[dict[str, int | str | None], list[st
 
 @bp.post("/les/<course_slug>/<lesson_slug>/check-in")
 def checkin(course_slug: str, lesson_slug: str):
-    """Save the learner's own check-in or note; only for a lesson they have received."""
+    """Save everything the exercise form holds; its main button ("klaar") also marks the
+    exercise done. Only for a lesson the learner has received."""
+    return _save(course_slug, lesson_slug, finish=request.form.get("deel") == "klaar")
+
+
+@bp.post("/les/<course_slug>/<lesson_slug>/gedaan")
+def exercise_done(course_slug: str, lesson_slug: str):
+    """Mark the exercise done (the funnel's last step), saving any check-in sent along."""
+    return _save(course_slug, lesson_slug, finish=True)
+
+
+def _save(course_slug: str, lesson_slug: str, finish: bool):
+    """One save, answered as JSON to checkin.js (the page stays, and so does a running
+    timer) or, without JavaScript, with a redirect to the page and a message on it."""
     access = posted_lesson(course_slug, lesson_slug)
-    part = request.form.get("deel") if request.form.get("deel") in PARTS else "na"
+    spot = "voor" if request.form.get("deel") == "voor" else "na"
     changes, errors = parse_checkin(request.form)
     if errors:
-        progress = service.progress_for(access.enrollment, access.lesson)
-        page = render_lesson(
-            access.course,
-            access.lesson,
-            access.subscriber,
-            progress,
-            checkin_errors={"part": part, "messages": errors},
-        )
-        return page, 400
+        return _refused(access, spot, changes, errors)
     now = utcnow()
-    earlier = service.progress_for(access.enrollment, access.lesson)
-    if not sessions.shows(earlier, now):
-        sessions.hide(earlier)
-        changes = added_to_hidden(changes, earlier)
-    saved = service.record_checkin(access.enrollment, access.lesson, changes, now)
-    sessions.wrote(saved)
-    target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug, bewaard=part)
-    return redirect(f"{target}#check-in-{part}")
+    outcome = saving.save(access.enrollment, access.lesson, changes, finish, now)
+    if _wants_json():
+        return _answer(outcome, now)
+    said = {"bewaard": spot} if outcome.wrote else {} if outcome.finished else {"niets": spot}
+    target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug, **said)
+    return redirect(target + ("#check-in-voor" if spot == "voor" else "#afronden"))
 
 
-def added_to_hidden(changes: dict[str, int | str | None], earlier) -> dict[str, int | str | None]:
-    """A check-in written to one this session cannot see: nothing of the earlier one is lost.
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", JSON]) == JSON
 
-    The form showed empty fields, so an empty field means "no answer now", not "erase": it
-    keeps the earlier value. A new note goes below the earlier one; a score fills in only
-    where there was none (the earlier one may be the learner's own, from another day).
-    """
-    kept = {
-        column: value
-        for column, value in changes.items()
-        if value not in (None, "") and (column == "note" or getattr(earlier, column) is None)
-    }
-    if kept.get("note") and earlier.note:
-        kept["note"] = f"{earlier.note}\n\n{kept['note']}"
-    return kept
+
+@dataclass(frozen=True)
+class Typed:
+    """A refused form as the learner sent it, shown again so that nothing typed is lost."""
+
+    tension_before: int | None
+    tension_after: int | None
+    note: str
+
+
+def _refused(access, spot: str, changes: dict, errors: list[str]):
+    """Nothing is written; the page (or checkin.js) says why, and keeps what was typed."""
+    if _wants_json():
+        message = " ".join([_("Dit hebben we niet bewaard:"), *errors])
+        return jsonify(outcome="refused", message=message, errors=errors), 400
+    progress = service.progress_for(access.enrollment, access.lesson)
+    note = request.form.get("notitie", "")  # as typed, even when too long: to shorten it
+    typed = Typed(changes.get("tension_before"), changes.get("tension_after"), note)
+    page = render_lesson(
+        access.course,
+        access.lesson,
+        access.subscriber,
+        progress,
+        checkin_errors={"part": spot, "messages": errors},
+        typed=typed,
+    )
+    return page, 400
+
+
+def _answer(outcome: saving.Outcome, now: datetime):
+    """The JSON for checkin.js: what happened, what to say, and what the form now shows
+    (nothing of a check-in this session may not see)."""
+    progress = outcome.progress
+    shown = progress if progress is not None and sessions.shows(progress, now) else None
+    kind = "bewaard" if outcome.wrote else "gedaan" if outcome.finished else "niets"
+    return jsonify(
+        outcome={"bewaard": "saved", "gedaan": "done", "niets": "nothing"}[kind],
+        message=save_message(kind, outcome.hidden, shown),
+        done=bool(progress and progress.exercise_done_at),
+        fields={
+            "voor": shown.tension_before if shown else None,
+            "na": shown.tension_after if shown else None,
+            "notitie": shown.note if shown else "",
+        },
+    )
+
+
+@bp.app_template_global()
+def save_message(kind: str, hidden: bool, shown) -> str:
+    """What a save says (`kind`: "bewaard", "gedaan" or "niets"); never "Bewaard" when
+    nothing was written. `shown`: the check-in as the page shows it."""
+    if kind == "bewaard" and hidden:
+        return _("Bewaard, bij wat er al stond. Je ziet het weer na een nieuwe link.")
+    if kind == "bewaard":
+        return _("Bewaard. Alleen jij ziet dit.")
+    if kind == "niets" and saving.shows_anything(shown):
+        return _("Er was niets nieuws om te bewaren: wat hier staat, was al bewaard.")
+    if kind == "niets":
+        return _("Er was nog niets om te bewaren. Kies een getal of schrijf iets op.")
+    return ""
 
 
 @dataclass(frozen=True)

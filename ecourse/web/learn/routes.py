@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from ecourse.core import tokens
@@ -98,17 +98,17 @@ def lesson(course_slug: str, lesson_slug: str):
             "learn/locked.html", course=course, entry=access.entry(), zone=zone
         ), 403
     progress = service.record_opened(access.enrollment, access.lesson, utcnow())
-    saved = request.args.get("bewaard", "")
-    return render_lesson(course, access.lesson, subscriber, progress, saved=saved)
+    after_save = _after_save(request.args)
+    return render_lesson(course, access.lesson, subscriber, progress, after_save=after_save)
 
 
-@bp.post("/les/<course_slug>/<lesson_slug>/gedaan")
-def exercise_done(course_slug: str, lesson_slug: str):
-    """The learner marks the exercise done: their own progress, and the funnel's last step."""
-    access = posted_lesson(course_slug, lesson_slug)
-    service.record_exercise_done(access.enrollment, access.lesson, utcnow())
-    target = url_for("learn.lesson", course_slug=course_slug, lesson_slug=lesson_slug)
-    return redirect(target + "#oefening")
+def _after_save(args) -> tuple[str, str] | None:
+    """What the exercise form's last save did and where it was sent from, as the redirect
+    after it tells a page without JavaScript: ("bewaard" or "niets", "voor" or "na")."""
+    for kind in ("bewaard", "niets"):
+        if args.get(kind) in ("voor", "na"):
+            return kind, args[kind]
+    return None
 
 
 @bp.get("/cursus/<course_slug>")

@@ -7,6 +7,7 @@ from flask import (
     abort,
     redirect,
     render_template,
+    request,
     url_for,
 )
 
@@ -17,7 +18,7 @@ from ecourse.core.statuses import SubscriberStatus
 from ecourse.engine import policy
 from ecourse.learners import signups as service
 from ecourse.web import locale as i18n
-from ecourse.web import sessions, timetrap
+from ecourse.web import sessions, signing_up, timetrap
 from ecourse.web.signing_up import landing_page, register_form, signup_limit
 from ecourse.web.signupforms import ConfirmForm, SignupForm
 from ecourse.worker.scheduler import wake
@@ -35,20 +36,56 @@ def landing(slug: str | None = None):
     i18n.remember_course(course)
     form = SignupForm()
     if form.validate_on_submit():
-        trap = timetrap.verdict(form.rendered.data, utcnow())
-        # The honeypot and the time trap: answer as if all went well, do nothing.
-        if form.website.data or trap == timetrap.TOO_FAST:
-            return redirect(url_for("signup.check_email"))
-        if trap == timetrap.STALE:  # left open for long, or stamped before a key change
-            return landing_page(course, form, finishing=True)
-        if register_form(course, form):
-            return redirect(url_for("signup.check_email"))
+        return _submitted(course, form)
+    if request.method == "GET" and request.args.get("adres") == "wijzigen":
+        return _correcting(course, form)
     return landing_page(course, form, 400 if form.errors else 200)
+
+
+def _submitted(course, form: SignupForm):
+    """A form that passed validation: dropped only when the honeypot is filled in."""
+    if form.website.data:  # the honeypot: answer as if all went well, do nothing
+        signing_up.answered()
+        signing_up.forget()
+        return redirect(url_for("signup.check_email"))
+    if not signing_up.address_ok(form):  # a mistake is shown first, whatever the timing
+        return landing_page(course, form, 400)
+    # Too fast, or a stamp that cannot tell: never dropped, shown again to send with one
+    # click, everything typed kept (why: `timetrap`).
+    if timetrap.verdict(form.rendered.data, utcnow()) != timetrap.PERSON:
+        return landing_page(course, form, finishing=True)
+    if not register_form(course, form):
+        return landing_page(course, form, 400)
+    return redirect(url_for("signup.check_email"))
+
+
+def _correcting(course, form: SignupForm):
+    """After "Verkeerd adres?": the form again with this session's own last sign-up filled
+    in (never a URL's), to correct the address and send once more. The sign-up to the wrong
+    address stays unconfirmed and is forgotten in time, as any unconfirmed one is."""
+    sent = signing_up.remembered(utcnow(), course)
+    if sent is None:  # nothing of this browser's to correct: the plain form
+        return landing_page(course, form)
+    form.email.data, form.first_name.data = sent["email"], sent.get("first_name", "")
+    return landing_page(course, form, correcting=True)
 
 
 @bp.get("/aangemeld")
 def check_email():
-    return render_template("signup/check_email.html")
+    """The "check your email" page, naming the address and the sender to look for when
+    this browser's session made the sign-up; the same page for a known and an unknown address."""
+    sent = signing_up.remembered(utcnow())
+    course = course_by_slug(sent["course"]) if sent else None
+    if course is None:
+        return render_template("signup/check_email.html", sent=None)
+    name, address = signing_up.inbox_sender(course)
+    return render_template(
+        "signup/check_email.html",
+        course=course,
+        sent=sent,
+        sender_name=name,
+        sender_address=address,
+    )
 
 
 @bp.route("/bevestig/<token>", methods=["GET", "POST"])
