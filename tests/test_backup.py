@@ -492,9 +492,11 @@ def test_a_backup_removes_the_partial_files_killed_runs_left_of_the_same_file(se
         f".other.backup.partial-{gone}",  # another file's, for its own next run
         ".ecourse.backup.partial-notes",  # not named as ecourse names them
     ]
+    now = time.time()  # the file times this process sees, even under the clock sweep's faketime
     for name in left + kept:
         (tmp_path / name).write_text("personal data")
-    days_ago = time.time() - 2 * 24 * 60 * 60
+        os.utime(tmp_path / name, (now, now))
+    days_ago = now - 2 * 24 * 60 * 60
     os.utime(tmp_path / f".ecourse.backup.partial-{os.getppid()}", (days_ago, days_ago))
 
     made = ecourse(env, "backup", str(backup))
