@@ -60,21 +60,8 @@ def client_from(address: str) -> requests.Session:
 
 
 def serve(settings: dict, port: int, **extra) -> subprocess.Popen:
-    env = process_environment(settings, **extra)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ecourse", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", process)
-    except BaseException:
-        process.kill()
-        process.communicate(timeout=10)
-        raise
-    return process
+    args = [sys.executable, "-m", "ecourse", "serve", "--port", str(port)]
+    return _started(args, process_environment(settings, **extra), port)
 
 
 def gunicorn(settings: dict, port: int, **extra) -> subprocess.Popen:
@@ -90,6 +77,11 @@ def gunicorn(settings: dict, port: int, **extra) -> subprocess.Popen:
     ]
     redis.Redis.from_url(REDIS).flushdb()  # no counts left from an earlier run
     env = process_environment(settings, RATELIMIT_STORAGE_URL=REDIS, **extra)
+    return _started(args, env, port)
+
+
+def _started(args: list[str], env: dict, port: int) -> subprocess.Popen:
+    """The app's process, once it answers on `port`; never left behind when it does not."""
     process = subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
