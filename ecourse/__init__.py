@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse import mail
     from ecourse.core import config, db, models  # noqa: F401  (models: the tables exist)
     from ecourse.learners import current
-    from ecourse.web import locale, security
+    from ecourse.web import brand, locale, security
 
     config.init_app(app, test_config)
     db.init_app(app)
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     current.init_app(app)  # the engine: its settings, messenger and send rate
     security.init_app(app)
     locale.init_app(app)
+    brand.init_app(app)  # every page's academy: its name, its site, its privacy statement
 
     from ecourse.web import admin
     from ecourse.web.embed import routes as embed
@@ -36,11 +37,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse.web.links import routes as links
     from ecourse.web.ops import routes as ops
     from ecourse.web.preferences import routes as preferences
+    from ecourse.web.privacy import routes as privacy
     from ecourse.web.providers import routes as providers
     from ecourse.web.signup import routes as signup
 
     admin.init_app(app)
-    blueprints = (signup, embed, learn, links, ops, preferences, providers, admin.routes)
+    blueprints = (signup, embed, learn, links, ops, preferences, privacy, providers, admin.routes)
     for blueprint in blueprints:
         app.register_blueprint(blueprint.bp)
     return app

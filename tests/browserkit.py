@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.accessibility import assert_accessible
 from tests.factories import process_environment
 from tests.smtpserver import free_port
 
@@ -108,3 +109,13 @@ def browser(chromium):
     for context in chromium.contexts:
         if context not in before:
             context.close()
+
+
+def look(page, where: str, shot: str) -> None:
+    """The page as it is now: accessible (axe), no sideways scrolling, and kept as
+    ARTIFACTS/`shot`.png to be looked at. `where` names it in a failure."""
+    assert_accessible(page, where)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{where} scrolls sideways ({width}px)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)

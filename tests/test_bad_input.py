@@ -103,3 +103,16 @@ def test_an_export_file_name_is_safe_even_for_an_old_odd_slug(admin_client):
     answer = admin_client.get("/admin/cursussen/oud%22q%3Bx%3D/export")
     assert answer.status_code == 200
     assert answer.headers["Content-Disposition"] == 'attachment; filename="oud-q-x-.zip"'
+
+
+def test_a_signed_link_whose_contents_are_not_json_is_refused_in_words(app):
+    """Only a holder of the secret can sign, but a link signed by an older version or by
+    hand must still get the link page, not a 500."""
+    from ecourse.core import tokens
+
+    with app.app_context():
+        signer = tokens._serializer("lesson").make_signer()
+        garbled = signer.sign(b"!not-base64-json!").decode()
+    answer = app.test_client().get(f"/l/{garbled}")
+    assert answer.status_code == 400
+    assert "link" in answer.text.lower() and "Traceback" not in answer.text

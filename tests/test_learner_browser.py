@@ -82,7 +82,7 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     assert journey.heading() == "Tempo, pauze en je gegevens"
     journey.check("preferences")
     page.get_by_label("Eén week").check()
-    page.get_by_role("button", name="Bekijk de nieuwe data").first.click()
+    page.get_by_role("button", name="Bekijk de nieuwe datums").first.click()
     expect(page.get_by_role("heading", name="Pauzeren: zo worden je lessen dan")).to_be_visible()
     journey.check("pause-preview")
     page.get_by_role("button", name="Ja, zo opslaan").click()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import frontmatter
 import yaml
 
-from ecourse.content import placeholders
+from ecourse.content import description, placeholders
 from ecourse.content.markup import split_sections
 from ecourse.content.values import parse_send_time, parse_weekdays
 from ecourse.core.languages import ANY, LANGUAGES
@@ -158,6 +158,8 @@ def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> 
 
 
 def _check_course_values(course: CourseFile, problems: Problems) -> None:
+    for problem in description.problems(course.description):
+        problems.add(problem)
     if course.language not in (*LANGUAGES, ANY):
         names = ", ".join((*LANGUAGES, ANY))
         problems.add(f"language must be one of {names}, not {course.language!r}")

@@ -135,6 +135,10 @@ class Subscriber(db.Model):
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="subscriber")
 
 
+# How a consent record made by an admin's CSV import names its source.
+IMPORTED = "import: "
+
+
 class Consent(db.Model):
     """One sign-up for one course: what the person agreed to, when and where, and what the
     sign-up asks for until it is confirmed.
@@ -167,6 +171,13 @@ class Consent(db.Model):
     subscriber: Mapped[Subscriber] = relationship(back_populates="consents")
     course: Mapped[Course] = relationship()
     enrollment: Mapped[Enrollment | None] = relationship()
+
+    @property
+    def imported_from(self) -> str:
+        """The source an admin gave when importing this person from a list (a workshop's
+        sign-up sheet), empty for a sign-up of their own: their emails say how they came."""
+        source = self.source_url or ""  # a record not yet flushed has no default yet
+        return source[len(IMPORTED) :].strip() if source.startswith(IMPORTED) else ""
 
 
 class Enrollment(db.Model):

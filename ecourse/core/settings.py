@@ -63,6 +63,15 @@ def parse_origins(text: str) -> str:
     return text
 
 
+def parse_web_address(text: str) -> str:
+    """An absolute http(s) address, or empty; a footer link to `academie.nl` without its
+    scheme would lead to a page of our own that does not exist."""
+    value = text.strip()
+    if value and (not value.startswith(("https://", "http://")) or "://" == value[-3:]):
+        raise ValueError(f"expected an address like https://academie.nl, got {text!r}")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATA_DIR",
@@ -113,8 +122,29 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "MAIL_FROM",
-        "E-cursus <cursus@localhost>",
-        "Sender address with display name; the course's sender name replaces the display name.",
+        "cursus@localhost",
+        "Sender address, with a display name if you like; the From name is the academy's name "
+        "(below), else this display name, else the course's title.",
+    ),
+    Setting(
+        "ACADEMY_NAME",
+        "",
+        "The academy's name, at the top of every page and as every email's From name; a "
+        "course's `sender_name` in its `course.yml` goes first.",
+    ),
+    Setting(
+        "ACADEMY_URL",
+        "",
+        "The academy's own website (`https://academie.nl`), linked from every page's footer; "
+        "empty for the course's landing page.",
+        parse_web_address,
+    ),
+    Setting(
+        "PRIVACY_URL",
+        "",
+        "The academy's privacy statement, linked from every page's footer; empty for the "
+        "built-in one at `/privacy`, written from what ecourse stores and these settings.",
+        parse_web_address,
     ),
     Setting("REPLY_TO", "", "Reply-To address for every email; empty for none."),
     Setting(

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, BadPayload, SignatureExpired, URLSafeTimedSerializer
 
 # "preview": the links in an admin's test email (`ecourse.web.admin.samplelinks`).
 PURPOSES = {
@@ -27,11 +27,14 @@ PURPOSES = {
 
 
 class TokenError(Exception):
-    """A token is broken, forged, for another purpose, or expired (`expired` says which)."""
+    """A token is broken, forged, for another purpose, or expired (`expired` says which).
+    An expired token's signature is still good, so its `payload` is known: enough to tell
+    its owner, in their own language, that the link is old, never to let them in."""
 
-    def __init__(self, expired: bool = False):
+    def __init__(self, expired: bool = False, payload: Any = None):
         super().__init__("expired" if expired else "invalid")
         self.expired = expired
+        self.payload = payload
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -53,9 +56,18 @@ def make(purpose: str, payload: Any) -> str:
 
 def read(purpose: str, token: str, max_age_seconds: int | None = None) -> Any:
     """Return the payload, or raise `TokenError`."""
+    serializer = _serializer(purpose)
     try:
-        return _serializer(purpose).loads(token, max_age=max_age_seconds)
-    except SignatureExpired:
-        raise TokenError(expired=True) from None
-    except BadSignature:
+        return serializer.loads(token, max_age=max_age_seconds)
+    except SignatureExpired as error:
+        raise TokenError(expired=True, payload=_payload_of(serializer, error)) from None
+    except BadData:  # a bad signature, or a signed payload that is not JSON
         raise TokenError() from None
+
+
+def _payload_of(serializer: URLSafeTimedSerializer, expired: SignatureExpired) -> Any:
+    """The payload of a token whose signature checked out but whose time is up."""
+    try:
+        return serializer.load_payload(expired.payload)
+    except (BadPayload, TypeError, ValueError):
+        return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import greetings, markup, placeholders
+from ecourse.content import brand, greetings, markup, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
@@ -21,8 +21,8 @@ from ecourse.mail import compose
 from ecourse.mail.message import Message, format_sender
 
 PERSONAL_FIELDS = {
-    DeliveryKind.CONFIRM: ("first_name", "confirm_url"),
-    DeliveryKind.REMINDER: ("first_name", "confirm_url"),
+    DeliveryKind.CONFIRM: ("first_name", "confirm_url", "imported_from"),
+    DeliveryKind.REMINDER: ("first_name", "confirm_url", "imported_from"),
     DeliveryKind.LESSON: ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
     DeliveryKind.GOODBYE: (),
     DeliveryKind.ACCESS: ("first_name", "access_url"),
@@ -61,7 +61,7 @@ def shared_context(
     """Everything in an email that is the same for all its recipients in one language (or,
     when the lesson text has placeholders, for all of them with this `first_name`)."""
     _ = i18n.translations(language).gettext
-    context = {"course": course, "sender_name": course.sender_name or course.title}
+    context = {"course": course, "sender_name": sender_name(course, settings)}
     if kind in SIGNUP_KINDS:
         days = settings.confirm_max_age_days
         preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
@@ -118,7 +118,12 @@ def personal_values(
         return {"first_name": subscriber.first_name, "access_url": url}
     if kind in SIGNUP_KINDS:
         name = subscriber.first_name or (sign_up.first_name if sign_up else "")
-        return {"first_name": name, "confirm_url": links.confirm_url(sign_up)}
+        source = sign_up.imported_from if sign_up else ""
+        return {
+            "first_name": name,
+            "confirm_url": links.confirm_url(sign_up),
+            "imported_from": source,
+        }
     return {
         "first_name": subscriber.first_name,
         "lesson_url": links.lesson_url(subscriber, lesson),
@@ -173,16 +178,17 @@ class Renderer:
     ):
         """The email with these personal values (signed links carry a timestamp, so a
         caller comparing two renders passes the same values to both)."""
-        # Whether there is a first name changes the text ("Hoi Anna," or "Hoi,"); a lesson
-        # whose opening or summary has placeholders is rendered once per distinct first name.
+        # Which values there are changes the text ("Hoi Anna," or "Hoi,"; an imported
+        # person is told where their address came from); a lesson whose opening or summary
+        # has placeholders is rendered once per distinct first name.
         name = values.get("first_name", "")
         personal = self._has_placeholders(lesson)
         lesson_id = lesson.id if lesson else None
-        key = (kind, course.id, lesson_id, name if personal else bool(name), language)
+        present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
+        key = (kind, course.id, lesson_id, name if personal else None, present, language)
         template = self._templates.get(key)
         if template is None:
             empty = dict.fromkeys(values, "")
-            present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
             template = compose.render_personal(
                 self.settings.templates,
                 kind,
@@ -255,12 +261,17 @@ def _message(rendered, to: str, course: Course, message_id: str, now: datetime, 
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        sender=format_sender(course.sender_name, settings.mail_from),
+        sender=format_sender(sender_name(course, settings), settings.mail_from),
         reply_to=settings.reply_to,
         message_id=message_id,
         date=now,
         headers=headers,
     )
+
+
+def sender_name(course: Course, settings: EngineSettings) -> str:
+    """The From name and the signature: the academy's name (`ecourse.content.brand`)."""
+    return brand.academy_name(course, settings.academy_name, settings.mail_from)
 
 
 def link_nonce(message_id: str) -> str:

@@ -27,6 +27,7 @@ class EngineSettings:
     send_rate: int  # messages per second for all workers together (0: no limit)
     rate_storage_url: str
     mail_from: str
+    academy_name: str  # the From name when a course names no sender (`ecourse.content.brand`)
     reply_to: str
     unsubscribe_mailto: str
     templates: Path  # the email templates' folder
@@ -48,6 +49,7 @@ class EngineSettings:
             send_rate=values["SEND_RATE"],
             rate_storage_url=values["RATELIMIT_STORAGE_URL"],
             mail_from=values["MAIL_FROM"],
+            academy_name=values["ACADEMY_NAME"],
             reply_to=values["REPLY_TO"],
             unsubscribe_mailto=values["UNSUBSCRIBE_MAILTO"],
             templates=templates,

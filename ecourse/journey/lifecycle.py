@@ -226,6 +226,18 @@ def stop(enrollment: Enrollment, by: Actor, now: datetime) -> bool:
     return True
 
 
+def rejoin(enrollment: Enrollment, by: Actor, now: datetime) -> None:
+    """A stopped course goes on, asked for by its learner; only while the address may be
+    mailed (after an unsubscribe from all mail, only a new, confirmed sign-up brings it back)."""
+    if enrollment.status != Status.STOPPED:
+        raise NotAllowed(f"enrollment {enrollment.id}: only a stopped course goes on")
+    if enrollment.subscriber.status != SubscriberStatus.ACTIVE:
+        raise NotAllowed(f"enrollment {enrollment.id}: the address may not be mailed")
+    _move(enrollment, Status.ACTIVE, now)
+    detail = f"verder met {enrollment.course.title}"
+    journal.record(enrollment.subscriber, "rejoin", detail, by, now)
+
+
 # The person
 
 

@@ -68,6 +68,22 @@ def resume(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson |
     return lesson
 
 
+def rejoin(enrollment: Enrollment, by: journal.Actor, now: datetime) -> Lesson | None:
+    """Go on with a stopped course where the learner was: the rest of the course moves by
+    the time it was stopped, as after a pause. Not after an unsubscribe from all mail: that
+    needs a new sign-up, with its consent confirmed (`lifecycle.confirm`)."""
+    enrollment = fresh(enrollment)
+    if enrollment.status != EnrollmentStatus.STOPPED:
+        raise NotPossible(_l("Deze cursus is niet gestopt."))
+    if enrollment.subscriber.status != SubscriberStatus.ACTIVE:
+        raise NotPossible(_l("Je hebt je afgemeld voor alle e-mail. Meld je opnieuw aan."))
+    tz = planner.rhythm_for(enrollment, current.settings()).tz
+    stopped = now - (enrollment.stopped_at or now)
+    enrollment.started_at = drip.shift_local(enrollment.started_at, stopped, tz)
+    lifecycle.rejoin(enrollment, by, now)
+    return planner.reschedule(enrollment, now, current.settings())
+
+
 def set_pace(enrollment: Enrollment, extra_days: int, by: journal.Actor, now: datetime) -> None:
     """Put `extra_days` more days between two lessons (0: the course's own pace)."""
     if not 0 <= extra_days <= MAX_EXTRA_DAYS:
@@ -181,12 +197,20 @@ class Outlook:
     paused_until: datetime | None
     zone: str
     entries: tuple[timeline.Entry, ...]
+    # Each lesson's number in the course (lesson id: 4), so "the next three" read 4 to 6.
+    numbers: dict[int, int]
 
 
 def outlook(enrollment: Enrollment, now: datetime) -> Outlook:
     zone = enrollment.zone
     entries = tuple(upcoming(enrollment, now))
-    return Outlook(enrollment.status, enrollment.paused_until, zone, entries)
+    numbers = lesson_numbers(enrollment.course)
+    return Outlook(enrollment.status, enrollment.paused_until, zone, entries, numbers)
+
+
+def lesson_numbers(course) -> dict[int, int]:
+    """Each published lesson's number as the learner counts: 1 for the first."""
+    return {lesson.id: n for n, lesson in enumerate(course.published_lessons, 1)}
 
 
 def upcoming(enrollment: Enrollment, now: datetime) -> list[timeline.Entry]:

@@ -247,16 +247,24 @@ def sign_up_for_confirmation(token: str) -> Consent:
     person's newest open sign-up, as they did then.
     """
     max_age = current_app.config["ECOURSE"]["CONFIRM_MAX_AGE_DAYS"] * 86400
-    payload = tokens.read("confirm", token, max_age_seconds=max_age)
-    if isinstance(payload, list) and len(payload) == 2 and payload[0] == "signup":
-        found = db.session.scalar(select(Consent).where(Consent.public_id == str(payload[1])))
-    elif isinstance(payload, str):
-        found = _newest_sign_up_of(payload)
-    else:
-        found = None
+    found = _sign_up_named(tokens.read("confirm", token, max_age_seconds=max_age))
     if found is None or found.enrollment is None:
         raise tokens.TokenError()
     return found
+
+
+def sign_up_of_expired(error: tokens.TokenError) -> Consent | None:
+    """The sign-up an expired confirmation link names (its signature is good, only old): to
+    tell the person in the language of their course that the link is old, nothing more."""
+    return _sign_up_named(error.payload) if error.expired else None
+
+
+def _sign_up_named(payload) -> Consent | None:
+    if isinstance(payload, list) and len(payload) == 2 and payload[0] == "signup":
+        return db.session.scalar(select(Consent).where(Consent.public_id == str(payload[1])))
+    if isinstance(payload, str):
+        return _newest_sign_up_of(payload)
+    return None
 
 
 def _newest_sign_up_of(subscriber_public_id: str) -> Consent | None:

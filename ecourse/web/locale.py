@@ -88,6 +88,15 @@ def _request_language() -> str:
     return language_for(course, subscriber, asked if asked in LANGUAGES else browser)
 
 
+def page_course():
+    """The course this page is about, found as for its language (the page's own, the
+    learner's, the one being signed up for, the landing page's); None when there is none."""
+    if not has_request_context():
+        return None
+    audience = g.get("ecourse_audience") or _course_and_learner()
+    return audience[0]
+
+
 def _course_and_learner():
     """The course a page is about (from its URL, the learner's enrollment, or the course
     the landing page offers) and the learner whose session it is, if any."""

@@ -109,8 +109,10 @@ def _security_headers(response: Response) -> Response:
 # Lazy: each is translated when a page shows it, in that page's language.
 MESSAGES = {
     400: _l("Dit verzoek konden we niet verwerken."),
+    403: _l("Deze pagina kun je (nog) niet openen."),
     404: _l("Deze pagina bestaat niet (meer)."),
     405: _l("Deze pagina werkt zo niet."),
+    410: _l("Deze pagina is er niet meer."),
     413: _l("Dat is te veel in één keer."),
     429: _l(
         "Even rustig aan: je hebt dit net te vaak geprobeerd. "

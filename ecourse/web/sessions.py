@@ -19,6 +19,8 @@ from datetime import datetime
 from flask import current_app, redirect, render_template, request, session
 
 from ecourse.core.models import Progress, Subscriber
+from ecourse.web import locale as i18n
+from ecourse.web.learner import learner
 from ecourse.web.signupforms import ConfirmForm
 
 LEARNER, SINCE, CHECKED = "learner", "learner_since", "checked_at"
@@ -111,6 +113,12 @@ def link_max_age() -> int:
     return current_app.config["ECOURSE"]["LINK_MAX_AGE_DAYS"] * 86400
 
 
-def link_refused(expired: bool = False, status: int = 400):
-    """A garbled, expired or unknown link: say so, and offer a fresh one."""
+def link_refused(expired: bool = False, status: int = 400, payload: object = None):
+    """A garbled, expired or unknown link: say so, and offer a fresh one. An expired link's
+    `payload` (a public id, or a list that starts with one) still names its learner, who may
+    open it in a browser that knows nothing of them: the page speaks their language."""
+    owner = payload[0] if isinstance(payload, list) and payload else payload
+    subscriber = learner(owner) if isinstance(owner, str) and len(owner) <= 64 else None
+    if subscriber is not None:
+        i18n.speak_for(subscriber=subscriber)
     return render_template("learn/link_invalid.html", expired=expired), status

@@ -9,7 +9,10 @@ from email.utils import parseaddr
 
 from flask import current_app, g, render_template, request, session, url_for
 
+from ecourse.content import description
 from ecourse.core.clock import utcnow
+from ecourse.engine import emails
+from ecourse.learners import current
 from ecourse.learners import signups as service
 from ecourse.mail.message import format_sender
 from ecourse.web import locale as i18n
@@ -111,10 +114,10 @@ def remembered(now: datetime, course=None) -> dict | None:
 
 def inbox_sender(course) -> tuple[str, str]:
     """The confirmation email's sender as an inbox shows it: the From display name (the
-    course's sender name, else the one in MAIL_FROM) and the address; composed as
-    `ecourse.engine.emails` composes it, so the page and the email always agree."""
-    line = format_sender(course.sender_name, current_app.config["ECOURSE"]["MAIL_FROM"])
-    return parseaddr(line)
+    academy's name, `ecourse.content.brand`) and the address; composed by
+    `ecourse.engine.emails` itself, so the page and the email always agree."""
+    settings = current.settings()
+    return parseaddr(format_sender(emails.sender_name(course, settings), settings.mail_from))
 
 
 def landing_page(
@@ -125,11 +128,14 @@ def landing_page(
     the embedded form, or a form sent faster than the time trap allows. `correcting`: the
     session's last sign-up, back in the form to correct its address."""
     form.rendered.data = timetrap.restamp(form.rendered.data, utcnow())
+    language = i18n.page_language(course)
     page = render_template(
         "signup/landing.html",
         course=course,
         form=form,
-        consent=service.consent_text(course, i18n.page_language(course)),
+        # The description's lesson count and the consent's come from the same lessons.
+        description=description.shown(course.description, len(course.published_lessons), language),
+        consent=service.consent_text(course, language),
         action=url_for("signup.course", slug=course.slug) if finishing or correcting else None,
         finishing=finishing,
         correcting=correcting,

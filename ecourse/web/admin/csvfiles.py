@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from ecourse.core import zones
 from ecourse.core.db import db
-from ecourse.core.models import Consent, Course, Subscriber
+from ecourse.core.models import IMPORTED, Consent, Course, Subscriber
 from ecourse.core.statuses import SubscriberStatus
 from ecourse.journey import journal, lifecycle
 from ecourse.learners import signups as service
@@ -276,7 +276,7 @@ def _create(row: ImportRow, course: Course, source: str, now: datetime) -> Conse
     )
     db.session.add(subscriber)
     text = f"Geïmporteerd; toestemming volgens: {source}. {service.consent_text(course)}"
-    origin = service.Origin(f"import: {source}")
+    origin = service.Origin(f"{IMPORTED}{source}")
     sign_up = service.record_consent(subscriber, course, text, origin, now)
     sign_up.enrollment = lifecycle.open_for(subscriber, course, now)
     # Like any unconfirmed sign-up: one reminder, and forgotten if never confirmed.

@@ -13,7 +13,7 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ecourse.content import courses
+from ecourse.content import brand, courses
 from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
@@ -142,7 +142,10 @@ def _invitation_message(admin: Admin, link: str) -> Message:
         subject=f"Je uitnodiging voor het beheer van de e-cursus op {site}",
         text=text,
         html=None,
-        sender=format_sender(course.sender_name if course else "", settings.mail_from),
+        sender=format_sender(
+            brand.academy_name(course, settings.academy_name, settings.mail_from),
+            settings.mail_from,
+        ),
         message_id=ledger.message_id_for(f"admin-invite:{admin.session_nonce}", settings),
         date=now,
         reply_to=settings.reply_to,

@@ -19,6 +19,7 @@ from ecourse.core.models import Course, Enrollment, Lesson, Subscriber, zone_for
 from ecourse.learners import timeline
 from ecourse.web import learner as service
 from ecourse.web import sessions
+from ecourse.web.learn import whereami
 from ecourse.web.lessonpage import render_lesson
 from ecourse.web.signupforms import ConfirmForm
 
@@ -31,7 +32,7 @@ def enter(token: str):
     try:
         public_id, lesson_id = tokens.read("lesson", token, sessions.link_max_age())
     except tokens.TokenError as error:
-        return sessions.link_refused(expired=error.expired)
+        return sessions.link_refused(expired=error.expired, payload=error.payload)
     except (ValueError, TypeError):
         return sessions.link_refused()
     subscriber = service.learner(public_id)
@@ -99,7 +100,15 @@ def lesson(course_slug: str, lesson_slug: str):
         ), 403
     progress = service.record_opened(access.enrollment, access.lesson, utcnow())
     after_save = _after_save(request.args)
-    return render_lesson(course, access.lesson, subscriber, progress, after_save=after_save)
+    return render_lesson(
+        course,
+        access.lesson,
+        subscriber,
+        progress,
+        after_save=after_save,
+        standing=whereami.standing(access.enrollment, utcnow()),
+        zone=zone_for(subscriber, course),
+    )
 
 
 def _after_save(args) -> tuple[str, str] | None:
@@ -120,8 +129,14 @@ def overview(course_slug: str):
     if subscriber is None:
         return render_template("learn/need_link.html", course=course), 403
     enrollment = next((e for e in subscriber.enrollments if e.course_id == course.id), None)
-    entries = timeline.for_enrollment(enrollment, utcnow()) if enrollment else []
+    standing = whereami.standing(enrollment, utcnow()) if enrollment else None
     zone = zone_for(subscriber, course)
     return render_template(
-        "learn/overview.html", course=course, entries=entries, enrollment=enrollment, zone=zone
+        "learn/overview.html",
+        course=course,
+        entries=standing.entries if standing else [],
+        standing=standing,
+        enrollment=enrollment,
+        zone=zone,
+        checked=sessions.is_checked(utcnow()),
     )

@@ -15,6 +15,7 @@ from ecourse.core.statuses import DeliveryKind
 from ecourse.engine import ledger
 from ecourse.journey import journal
 from ecourse.learners import current, privacy
+from ecourse.web import locale as i18n
 from ecourse.web import sessions
 from ecourse.web.learner import current_learner
 from ecourse.web.preferences import forms
@@ -47,14 +48,35 @@ def download():
     return body, 200, headers
 
 
+@bp.get("/mijn-gegevens")
+def my_data():
+    """The same data as the download, as a page to read, in the learner's language and zone."""
+    subscriber, refusal = checked_learner()
+    if refusal:
+        return refusal
+    data = export(subscriber, when=_as_is)
+    page = render_template("preferences/data.html", data=data, zone=_zone(subscriber))
+    return page, 200, {"Cache-Control": "no-store"}
+
+
+def _zone(subscriber: Subscriber) -> str:
+    first = next(iter(subscriber.enrollments), None)
+    return subscriber.timezone or (first.course.timezone if first else "Europe/Amsterdam")
+
+
+def _as_is(moment):
+    return moment
+
+
 def _when(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def export(subscriber: Subscriber) -> dict:
-    """Everything ecourse keeps about one person, in plain words and ISO times."""
+def export(subscriber: Subscriber, when=_when) -> dict:
+    """Everything ecourse keeps about one person, in plain words and ISO times (for the
+    page, `when` keeps the moments as they are, to be shown in the learner's zone)."""
     return {
-        "exported_at": _when(utcnow()),
+        "exported_at": when(utcnow()),
         "profile": {
             "email": subscriber.email,
             "first_name": subscriber.first_name,
@@ -62,18 +84,18 @@ def export(subscriber: Subscriber) -> dict:
             "timezone": subscriber.timezone,
             "send_time": subscriber.send_time,
             "language": subscriber.language,
-            "signed_up_at": _when(subscriber.created_at),
-            "confirmed_at": _when(subscriber.confirmed_at),
-            "unsubscribed_at": _when(subscriber.unsubscribed_at),
+            "signed_up_at": when(subscriber.created_at),
+            "confirmed_at": when(subscriber.confirmed_at),
+            "unsubscribed_at": when(subscriber.unsubscribed_at),
         },
-        "consents": [_consent(consent) for consent in subscriber.consents],
-        "enrollments": [_enrollment(enrollment) for enrollment in subscriber.enrollments],
-        "emails": [_delivery(d) for d in _deliveries(subscriber)],
-        "changes": [_event(event) for event in _events(subscriber)],
+        "consents": [_consent(consent, when) for consent in subscriber.consents],
+        "enrollments": [_enrollment(enrollment, when) for enrollment in subscriber.enrollments],
+        "emails": [_delivery(d, when) for d in _deliveries(subscriber)],
+        "changes": [_event(event, when) for event in _events(subscriber)],
     }
 
 
-def _consent(consent) -> dict:
+def _consent(consent, when) -> dict:
     return {
         "text": consent.text,
         "text_sha256": consent.text_hash,
@@ -83,33 +105,33 @@ def _consent(consent) -> dict:
         "course": consent.course.title,
         "first_name_given": consent.first_name,
         "timezone_given": consent.timezone,
-        "given_at": _when(consent.created_at),
-        "confirmed_at": _when(consent.confirmed_at),
+        "given_at": when(consent.created_at),
+        "confirmed_at": when(consent.confirmed_at),
     }
 
 
-def _enrollment(enrollment) -> dict:
+def _enrollment(enrollment, when) -> dict:
     progress = db.session.scalars(
         select(Progress).where(Progress.enrollment_id == enrollment.id).order_by(Progress.id)
     )
     return {
         "course": enrollment.course.title,
         "status": enrollment.status,
-        "started_at": _when(enrollment.started_at),
-        "paused_until": _when(enrollment.paused_until),
+        "started_at": when(enrollment.started_at),
+        "paused_until": when(enrollment.paused_until),
         "extra_days_between_lessons": enrollment.extra_days,
-        "completed_at": _when(enrollment.completed_at),
-        "stopped_at": _when(enrollment.stopped_at),
-        "lessons": [_progress(each) for each in progress],
+        "completed_at": when(enrollment.completed_at),
+        "stopped_at": when(enrollment.stopped_at),
+        "lessons": [_progress(each, when) for each in progress],
     }
 
 
-def _progress(progress: Progress) -> dict:
+def _progress(progress: Progress, when) -> dict:
     lesson = db.session.get(Lesson, progress.lesson_id)
     return {
         "lesson": lesson.title if lesson else None,
-        "opened_at": _when(progress.opened_at),
-        "exercise_done_at": _when(progress.exercise_done_at),
+        "opened_at": when(progress.opened_at),
+        "exercise_done_at": when(progress.exercise_done_at),
         "tension_before": progress.tension_before,
         "tension_after": progress.tension_after,
         "note": progress.note,
@@ -121,12 +143,12 @@ def _deliveries(subscriber: Subscriber) -> list[Delivery]:
     return list(db.session.scalars(query))
 
 
-def _delivery(delivery: Delivery) -> dict:
+def _delivery(delivery: Delivery, when) -> dict:
     return {
         "kind": delivery.kind,
         "lesson": delivery.lesson.title if delivery.lesson else None,
         "status": delivery.status,
-        "sent_at": _when(delivery.sent_at),
+        "sent_at": when(delivery.sent_at),
         "message_id": delivery.message_id,
     }
 
@@ -136,10 +158,10 @@ def _events(subscriber: Subscriber) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.id)))
 
 
-def _event(event: Event) -> dict:
+def _event(event: Event, when) -> dict:
     by = {"admin": "the academy", "learner": "you", "system": "automatically"}
     return {
-        "at": _when(event.at),
+        "at": when(event.at),
         "by": by.get(event.actor, event.actor),
         "action": event.action,
         "detail": event.detail,
@@ -156,10 +178,13 @@ def delete_me():
     if not form.validate_on_submit():
         flash(first_error(form), "error")
         return redirect(url_for("preferences.page") + "#wissen")
+    # Decided while the learner is still known: once erased, nothing says they read English.
+    language = i18n.current_language()
     erase_on_request(subscriber, utcnow())
     session.clear()
     wake()
-    return render_template("preferences/deleted.html")
+    with i18n.speaking(language):
+        return render_template("preferences/deleted.html")
 
 
 def erase_on_request(subscriber: Subscriber, now) -> None:

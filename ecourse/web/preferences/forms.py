@@ -10,13 +10,13 @@ from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Regexp
+from wtforms.validators import DataRequired, Regexp, ValidationError
 
 from ecourse.core import zones
 from ecourse.learners.pacing import MAX_EXTRA_DAYS
 from ecourse.web.locale import LANGUAGES
 
-# The zones most learners of a Dutch academy live in come first; every zone is allowed.
+# The zones most learners of a Dutch academy live in come first; then every place by region.
 COMMON_ZONES = (
     "Europe/Amsterdam",
     "Europe/Brussels",
@@ -30,11 +30,38 @@ COMMON_ZONES = (
     "Asia/Jakarta",
     "Australia/Sydney",
 )
+REGIONS = {
+    "Europe": _l("Europa"),
+    "America": _l("Amerika"),
+    "Africa": _l("Afrika"),
+    "Asia": _l("Azië"),
+    "Australia": _l("Australië"),
+    "Pacific": _l("Grote Oceaan"),
+    "Atlantic": _l("Atlantische Oceaan"),
+    "Indian": _l("Indische Oceaan"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Noordpoolgebied"),
+}
 
 
-def zone_choices() -> list[SelectChoice]:
-    rest = sorted(zones.KNOWN - set(COMMON_ZONES))
-    return [SelectChoice(zone, zone.replace("_", " ")) for zone in (*COMMON_ZONES, *rest)]
+def _choice(zone: str) -> SelectChoice:
+    return SelectChoice(zone, zone.split("/", 1)[-1].replace("_", " ").replace("/", " – "))
+
+
+def zone_choices(keep: str | None = None) -> dict[str, list[SelectChoice]]:
+    """The zones to choose from, grouped (`<optgroup>`): the common ones first, then each
+    region in turn. `keep` is a zone the learner already has that is not in the list (an
+    old alias from their browser), so it stays chosen until they pick another."""
+    groups: dict[str, list[SelectChoice]] = {}
+    if keep and keep not in zones.PLACES and keep in zones.KNOWN:
+        groups[str(_l("Je huidige tijdzone"))] = [SelectChoice(keep, keep)]
+    groups[str(_l("Veelgekozen"))] = [_choice(zone) for zone in COMMON_ZONES]
+    rest = sorted(zones.PLACES - set(COMMON_ZONES))
+    for code, name in REGIONS.items():
+        members = [_choice(zone) for zone in rest if zones.region(zone) == code]
+        if members:
+            groups[str(name)] = members
+    return groups
 
 
 class StepForm(FlaskForm):
@@ -78,7 +105,18 @@ class RhythmForm(StepForm):
         validators=[Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Kies een tijd als 07:30."))],
         render_kw={"type": "time", "step": "60"},
     )
-    timezone = SelectField(_l("In welke tijdzone?"), choices=zone_choices)
+    timezone = SelectField(_l("In welke tijdzone?"), validate_choice=False)
+
+    def __init__(self, *args, keep: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep = keep
+        self.timezone.choices = zone_choices(keep)
+
+    def validate_timezone(self, field) -> None:
+        """A zone from the list (or the learner's own), with a message in their language
+        rather than WTForms' English "Not a valid choice"."""
+        if field.data not in zones.PLACES and (not self.keep or field.data != self.keep):
+            raise ValidationError(_l("Kies een tijdzone uit de lijst."))
 
 
 class ChangeForm(StepForm):

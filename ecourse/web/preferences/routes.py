@@ -17,8 +17,8 @@ from ecourse.core import tokens
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment
-from ecourse.core.statuses import EnrollmentStatus
-from ecourse.journey import journal
+from ecourse.core.statuses import EnrollmentStatus, SubscriberStatus
+from ecourse.journey import journal, lifecycle
 from ecourse.learners import current, pacing
 from ecourse.web import learner as learners
 from ecourse.web import locale as i18n
@@ -35,7 +35,7 @@ def enter(token: str):
     try:
         public_id = tokens.read("preferences", token, sessions.link_max_age())
     except tokens.TokenError as error:
-        return sessions.link_refused(expired=error.expired)
+        return sessions.link_refused(expired=error.expired, payload=error.payload)
     subscriber = learners.learner(public_id if isinstance(public_id, str) else None)
     if subscriber is None:
         return sessions.link_refused(status=404)
@@ -54,6 +54,7 @@ def _page(subscriber, proposal=None, status: int = 200):
     now = utcnow()
     courses = [(e, pacing.outlook(e, now)) for e in _live(subscriber.enrollments)]
     rhythm = forms.RhythmForm(
+        keep=subscriber.timezone,
         send_time=subscriber.send_time or _course_send_time(subscriber),
         timezone=subscriber.timezone or _course_zone(subscriber),
     )
@@ -65,6 +66,8 @@ def _page(subscriber, proposal=None, status: int = 200):
         subscriber=subscriber,
         courses=courses,
         course=courses[0][0].course if courses else None,
+        stopped=[e for e in subscriber.enrollments if e.status == EnrollmentStatus.STOPPED],
+        all_mail_stopped=subscriber.status != SubscriberStatus.ACTIVE,
         pause_form=forms.PauseForm(),
         pace_form=pace,
         change_form=forms.ChangeForm(),
@@ -120,7 +123,19 @@ def _next_now(enrollment, form, now):
 
 
 def _restart(enrollment, form, now):
+    if enrollment.status == EnrollmentStatus.STOPPED:  # starting over undoes the stop too
+        _rejoin(enrollment, form, now)
     pacing.restart(enrollment, journal.LEARNER, now)
+
+
+def _stop(enrollment, form, now):
+    lifecycle.stop(enrollment, journal.LEARNER, now)
+
+
+def _rejoin(enrollment, form, now):
+    if not sessions.is_checked(now):  # a forwarded lesson link must not undo a stop
+        raise pacing.NotPossible(_l("Verder gaan na een stop kan met een nieuwe link (hieronder)."))
+    pacing.rejoin(enrollment, journal.LEARNER, now)
 
 
 # Each change of one course: its form and what it does.
@@ -130,6 +145,8 @@ CHANGES = {
     "tempo": (forms.PaceForm, _pace),
     "nu": (forms.ChangeForm, _next_now),
     "opnieuw": (forms.ChangeForm, _restart),
+    "stoppen": (forms.ChangeForm, _stop),
+    "verder": (forms.ChangeForm, _rejoin),
 }
 TITLES = {
     "pauzeren": _l("Pauzeren"),
@@ -137,6 +154,8 @@ TITLES = {
     "tempo": _l("Een rustiger tempo"),
     "nu": _l("De volgende les nu"),
     "opnieuw": _l("Opnieuw beginnen"),
+    "stoppen": _l("Stoppen met deze cursus"),
+    "verder": _l("Verder waar je was"),
     "tijd": _l("Tijdstip en tijdzone"),
 }
 
@@ -162,7 +181,7 @@ def change_rhythm():
     subscriber = learners.current_learner()
     if subscriber is None:
         return render_template("preferences/need_link.html"), 403
-    form = forms.RhythmForm()
+    form = forms.RhythmForm(keep=subscriber.timezone)
     if not form.validate_on_submit():
         flash(first_error(form), "error")
         return _page(subscriber, status=400)

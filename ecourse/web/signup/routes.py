@@ -95,7 +95,9 @@ def confirm(token: str):
     try:
         sign_up = service.sign_up_for_confirmation(token)
     except tokens.TokenError as error:
-        return render_template("signup/confirm_invalid.html", expired=error.expired), 400
+        course = _speak_for_expired(error)
+        page = render_template("signup/confirm_invalid.html", expired=error.expired, course=course)
+        return page, 400
     subscriber = sign_up.subscriber
     if (
         subscriber.status == SubscriberStatus.ERASED
@@ -119,6 +121,17 @@ def confirm(token: str):
         enrollment=enrollment,
         under_way=enrollment.status in policy.UNDER_WAY,
     )
+
+
+def _speak_for_expired(error: tokens.TokenError):
+    """An expired link still names its sign-up: its page speaks that sign-up's language,
+    in a browser that knows nothing of the person, and leads to its course. The course, if
+    known."""
+    sign_up = service.sign_up_of_expired(error)
+    if sign_up is None:
+        return None
+    i18n.speak_for(sign_up.course, sign_up.subscriber, sign_up.language)
+    return sign_up.course
 
 
 def _used_before(sign_up):

@@ -1,0 +1,1 @@
+"""The privacy statement: what ecourse stores about a learner, and for how long."""
