@@ -81,12 +81,17 @@ class Problems(list):
         self.append(f"{self.path}: {message}")
 
 
+# The Markdown files in a course folder that are not lessons: the folder's own notes, and
+# the course's pages and follow-up email (`lessons/README.md` describes them).
+NOT_LESSONS = frozenset({"readme.md", "faq.md", "worksheet.md", "follow-up.md"})
+
+
 def read_folder(path: Path, default_timezone: str = "Europe/Amsterdam") -> CourseFolder:
     """Read and validate one course folder."""
     folder = CourseFolder(path=path)
     folder.course = _read_course(path, default_timezone, folder.problems)
     for lesson_path in sorted(path.glob("*.md")):
-        if lesson_path.name.lower() == "readme.md":
+        if lesson_path.name.lower() in NOT_LESSONS:
             continue
         lesson = _read_lesson(lesson_path, folder.problems)
         if lesson is not None:
