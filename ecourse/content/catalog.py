@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ecourse.content import changes
+from ecourse.content.courseextras import CourseExtras
 from ecourse.content.lessonfiles import CourseFile, LessonFile, course_folders, read_folder
 from ecourse.core.db import db
 from ecourse.core.models import Course, Enrollment, Lesson
@@ -127,6 +128,21 @@ def _course_values(data: CourseFile) -> dict:
         "sender_name": data.sender_name,
         "cta_url": data.cta_url,
         "cta_text": data.cta_text,
+        **_extras_values(data.extras),
+    }
+
+
+def _extras_values(extras: CourseExtras) -> dict:
+    return {
+        "academy_url": extras.academy_url,
+        "reply_to": extras.reply_to,
+        "teacher_name": extras.teacher_name,
+        "teacher_bio": extras.teacher_bio,
+        "faq_md": extras.faq_md,
+        "worksheet_md": extras.worksheet_md,
+        "follow_up_md": extras.follow_up_md,
+        "follow_up_days": extras.follow_up_days,
+        "next_dates": "\n".join(extras.next_dates),
     }
 
 

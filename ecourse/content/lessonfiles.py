@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import frontmatter
 import yaml
 
-from ecourse.content import description, placeholders
+from ecourse.content import courseextras, description, placeholders
 from ecourse.content.markup import split_sections
 from ecourse.content.values import parse_send_time, parse_weekdays
 from ecourse.core.languages import ANY, LANGUAGES
@@ -41,6 +41,7 @@ class CourseFile:
     sender_name: str
     cta_url: str
     cta_text: str
+    extras: courseextras.CourseExtras = courseextras.CourseExtras()
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _read_course(path: Path, default_timezone: str, problems_out: list[str]) -> 
     if not COURSE_SLUG.fullmatch(path.name):
         problems.add(f"the folder name {path.name!r} cannot be a course's address: {SLUG_RULE}")
     course = _course_from(path.name, data, default_timezone, problems)
+    course = replace(course, extras=courseextras.read(path, data, problems))
     problems_out.extend(problems)
     return None if problems else course
 
@@ -139,6 +141,10 @@ def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> 
             "skip_weekdays",
             "sender_name",
             "call_to_action",
+            "academy",
+            "teacher",
+            "reply_to",
+            "follow_up",
         },
         problems,
     )
@@ -154,7 +160,7 @@ def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> 
         send_time=_text(data, "send_time", problems) or "07:30",
         timezone=_text(data, "timezone", problems) or default_tz,
         skip_weekdays=_name_list(data.get("skip_weekdays")),
-        sender_name=_text(data, "sender_name", problems),
+        sender_name=courseextras.academy_name(data),
         cta_url=str(cta.get("url") or ""),
         cta_text=str(cta.get("text") or ""),
     )

@@ -35,7 +35,21 @@ def course_yml(course: Course) -> str:
     }
     if course.cta_url:
         data["call_to_action"] = {"url": course.cta_url, "text": course.cta_text}
-    return _yaml(data)
+    return _yaml(data | _extras_yml(course))
+
+
+def _extras_yml(course: Course) -> dict:
+    """The keys of `ecourse.content.courseextras`, those that are set."""
+    academy = {"name": course.sender_name, "url": course.academy_url}
+    teacher = {"name": course.teacher_name, "bio": course.teacher_bio}
+    follow_up = {"days": course.follow_up_days, "dates": course.next_dates.splitlines()}
+    data = {
+        "academy": {key: value for key, value in academy.items() if value},
+        "teacher": {key: value for key, value in teacher.items() if value},
+        "reply_to": course.reply_to,
+        "follow_up": follow_up,
+    }
+    return {key: value for key, value in data.items() if value}
 
 
 def lesson_md(lesson: Lesson, language: str) -> str:
@@ -57,6 +71,10 @@ def lesson_md(lesson: Lesson, language: str) -> str:
 def course_files(course: Course) -> dict[str, str]:
     """File name (inside the course folder) → text."""
     files = {"course.yml": course_yml(course)}
+    pages = {"faq.md": course.faq_md, "worksheet.md": course.worksheet_md}
+    files |= {name: text for name, text in pages.items() if text}
+    if course.follow_up_md:
+        files["follow-up.md"] = course.follow_up_md
     for lesson in sorted(course.lessons, key=lambda each: each.order_key):
         files[f"{lesson.slug}.md"] = lesson_md(lesson, course.language)
     return files

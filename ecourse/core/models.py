@@ -61,6 +61,16 @@ class Course(db.Model):
     cta_url: Mapped[str] = mapped_column(String(500), default="")
     cta_text: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # From `course.yml` and the course folder's pages (`ecourse.content.courseextras`).
+    academy_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    teacher_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    teacher_bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    faq_md: Mapped[str] = mapped_column(Text, default="", server_default="")
+    worksheet_md: Mapped[str] = mapped_column(Text, default="", server_default="")
+    follow_up_md: Mapped[str] = mapped_column(Text, default="", server_default="")
+    follow_up_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    next_dates: Mapped[str] = mapped_column(Text, default="", server_default="")  # one a line
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="(Lesson.day, Lesson.slug)"
@@ -390,3 +400,7 @@ class Event(db.Model):
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# The tables around a course's lessons, in their own module: media and follow-up answers.
+from ecourse.core.extras import FollowUpAnswer, Media  # noqa: E402, F401

@@ -47,6 +47,12 @@ class DeliveryKind(StrEnum):
     LESSON = "lesson"
     GOODBYE = "goodbye"  # the one email after "delete me"
     ACCESS = "access"  # a fresh link asked for: an hour, once, to see or erase one's data
+    FOLLOW_UP = "follow_up"  # one email some days after the last lesson: how was it?
+
+
+class MediaKind(StrEnum):
+    AUDIO = "audio"  # an exercise's audio guide
+    PHOTO = "photo"  # the teacher's photo
 
 
 class AttemptOutcome(StrEnum):
