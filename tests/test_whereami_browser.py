@@ -89,10 +89,30 @@ def stop_and_go_on(tour: Tour, server_site: str, smtp_server) -> None:
     zone = page.get_by_label("In welke tijdzone?")
     assert zone.locator("option").first.get_attribute("value") == "Europe/Amsterdam"
     expect(zone.locator('option[value="Factory"]')).to_have_count(0)
+    search_places(page, zone)
     tour.check("preferences-going-on")
     page.get_by_role("link", name="Bekijk mijn gegevens").click()
     expect(page.get_by_role("heading", name="Je cursussen en lessen")).to_be_visible()
     tour.check("my-data")
+
+
+def search_places(page, zone) -> None:
+    """The search box narrows the list as you type, says how many places match, and keeps a
+    visible place chosen; cleared, every place is back."""
+    search = page.get_by_label("Zoek een plaats")
+    every = zone.locator("option:not([hidden])").count()
+    search.fill("york")
+    expect(page.get_by_role("status").filter(has_text="gevonden")).to_have_text(
+        "1 plaats gevonden."
+    )
+    assert zone.input_value() == "America/New_York"
+    search.fill("amerika")
+    assert zone.locator("option:not([hidden])").count() > 20  # the region's name finds them
+    search.fill("xyzzy")
+    expect(page.get_by_text("Geen plaats gevonden")).to_be_visible()
+    search.fill("")
+    assert zone.locator("option:not([hidden])").count() == every
+    zone.select_option("Europe/Amsterdam")
 
 
 @pytest.mark.clock
