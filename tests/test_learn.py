@@ -102,8 +102,8 @@ def test_overview_shows_the_local_date_of_each_upcoming_lesson(app, client, outb
     client.get(lesson_link(outbox))
     assert _overview_lines(client.get("/cursus/testcursus").text) == [
         "Les nummer 1 ontvangen zondag 1 december nog niet geopend",
-        "Les nummer 2 🔒 komt dinsdag 3 december, 07:30",
-        "Les nummer 3 🔒 komt donderdag 5 december, 07:30",
+        "Les nummer 2 komt dinsdag 3 december, 07:30",
+        "Les nummer 3 komt donderdag 5 december, 07:30",
     ]
 
 
