@@ -139,6 +139,11 @@ def _course_from(slug: str, data: dict, default_tz: str, problems: Problems) -> 
             "skip_weekdays",
             "sender_name",
             "call_to_action",
+            # Read by the course's pages and follow-up email, not by this loader.
+            "academy",
+            "teacher",
+            "follow_up",
+            "reply_to",
         },
         problems,
     )
