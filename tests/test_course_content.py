@@ -11,7 +11,7 @@ import pytest
 from markupsafe import escape
 
 from ecourse.content.lessonfiles import read_folder
-from ecourse.content.markup import plain_text, reading_minutes, render, word_count
+from ecourse.content.markup import opening, plain_text, reading_minutes, render, word_count
 from ecourse.core.resources import bundled
 
 COURSE = bundled("lessons") / "lichaam-en-hechting"
@@ -258,8 +258,9 @@ def test_the_first_lesson_speaks_to_people_in_treatment_and_invites_replies():
     text = plain_text(lesson_number(1).body_md)
     assert "Ben je in behandeling? Overleg dan even met je behandelaar" in text
     for number in (1, 7):
-        text = plain_text(lesson_number(number).body_md)
-        assert "Antwoord gerust op deze mail" in text and "crisis" in text
+        # In the opening, so the lesson's email carries it too (`markup.opening`).
+        teaser = plain_text(opening(lesson_number(number).body_md))
+        assert "ntwoord gerust op de mail van deze les" in teaser and "crisis" in teaser
 
 
 def test_lasting_physical_complaints_go_to_the_gp():
