@@ -11,13 +11,15 @@ import pytest
 from markupsafe import escape
 
 from ecourse.content.lessonfiles import read_folder
-from ecourse.content.markup import plain_text, reading_minutes, render, word_count
+from ecourse.content.markup import opening, plain_text, reading_minutes, render, word_count
 from ecourse.core.resources import bundled
 
 COURSE = bundled("lessons") / "lichaam-en-hechting"
 FOLDER = read_folder(COURSE)
 LESSONS = FOLDER.lessons
-CARE_NOTE_WORDS = ("113", "huisarts", "0800")
+# The crisis lines come from the page and email templates; a lesson may name its own help
+# (Veilig Thuis in lessons 1 and 6, the GP in lesson 2), never the crisis note's numbers.
+CARE_NOTE_WORDS = ("113", "112", "1813", "huisartsenpost", "Zelfmoordpreventie")
 
 
 def test_the_course_folder_validates():
@@ -174,3 +176,210 @@ def test_preview_command_renders_every_lesson_email(real_course_settings, tmp_pa
 
 def test_lesson_files_are_in_the_project_folder():
     assert Path(COURSE).is_dir() and (COURSE / "course.yml").is_file()
+
+
+# The second edition's checks: safety inside the exercises, subjects that fit an inbox, the
+# course's own words, and the pages and email beside the lessons.
+
+LESSONS_ROOT = bundled("lessons")
+STOP_CLAUSE = re.compile(r"Wordt het te veel\?", re.IGNORECASE)
+SMALL_MOMENT = re.compile(r"hooguit een 4", re.IGNORECASE)
+# Exercises that call up a memory or a feeling: they must say how to stop, inside the exercise.
+ACTIVATING = (1, 3, 4, 6, 7)
+EXTRA_FILES = ("faq.md", "worksheet.md", "follow-up.md")
+
+
+def lesson_number(number: int):
+    return LESSONS[number - 1]
+
+
+def load_fingerprint_script():
+    """`scripts/article-fingerprint` as a module: the test and the script share one notion
+    of a word and a six-word run."""
+    import importlib.machinery
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "article-fingerprint"
+    loader = importlib.machinery.SourceFileLoader("article_fingerprint", str(path))
+    spec = importlib.util.spec_from_loader("article_fingerprint", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+FINGERPRINT = load_fingerprint_script()
+ARTICLE_SHINGLES = Path(__file__).resolve().parent / "data" / "article-shingles.txt"
+
+
+def article_hashes(path: Path = ARTICLE_SHINGLES) -> set[str]:
+    return set(path.read_text(encoding="ascii").split())
+
+
+def runs_in_common(text: str, hashes: set[str]) -> int:
+    return len(FINGERPRINT.shingles(text) & hashes)
+
+
+def course_texts() -> dict[str, str]:
+    """Every text of the course a reader sees: the lessons, the course file and the extras."""
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(COURSE.glob("*.md"))}
+    texts["course.yml"] = (COURSE / "course.yml").read_text(encoding="utf-8")
+    return texts
+
+
+def test_no_placeholder_addresses_anywhere_in_the_lessons_folder():
+    for path in LESSONS_ROOT.rglob("*"):
+        if path.is_file() and path.suffix in {".md", ".yml", ".yaml", ".txt"}:
+            text = path.read_text(encoding="utf-8").lower()
+            assert "example.org" not in text and "example.com" not in text, path
+
+
+@pytest.mark.parametrize("number", ACTIVATING)
+def test_every_activating_exercise_says_how_to_stop(number):
+    exercise = lesson_number(number).exercise_md
+    assert STOP_CLAUSE.search(exercise), f"lesson {number}: no 'Wordt het te veel?' in the exercise"
+    assert SMALL_MOMENT.search(exercise), f"lesson {number}: no 'hooguit een 4' in the exercise"
+    assert "voeten" in exercise and "adem" in exercise
+
+
+def test_the_noodrem_is_given_in_the_first_lesson_and_the_anchors_in_the_fifth():
+    assert "noodrem" in lesson_number(1).body_md.lower()
+    assert "noodrem" in lesson_number(5).body_md.lower()
+
+
+@pytest.mark.parametrize("number", (1, 6))
+def test_unsafe_relationships_are_named_with_veilig_thuis(number):
+    lesson = lesson_number(number)
+    text = plain_text(lesson.body_md)
+    assert "Veilig Thuis" in text and "0800-2000" in text
+    assert "bedreigd" in text  # the line is about an unsafe relationship, not any tension
+
+
+def test_the_first_lesson_speaks_to_people_in_treatment_and_invites_replies():
+    text = plain_text(lesson_number(1).body_md)
+    assert "Ben je in behandeling? Overleg dan even met je behandelaar" in text
+    for number in (1, 7):
+        # In the opening, so the lesson's email carries it too (`markup.opening`).
+        teaser = plain_text(opening(lesson_number(number).body_md))
+        assert "ntwoord gerust op de mail van deze les" in teaser and "crisis" in teaser
+
+
+def test_lasting_physical_complaints_go_to_the_gp():
+    assert "huisarts" in plain_text(lesson_number(2).body_md)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_each_subject_fits_an_inbox_and_its_preview_adds_to_it(lesson):
+    subject = f"Les {LESSONS.index(lesson) + 1}: {lesson.title}"
+    assert len(subject) < 60, f"{subject!r} is {len(subject)} characters"
+    assert subject.count(":") == 1, f"{subject!r}: one colon at most"
+    assert not repeats(lesson.summary, lesson.title), (
+        f"{lesson.slug}: the summary repeats the title"
+    )
+
+
+def repeats(preview: str, subject: str) -> bool:
+    """Whether a preview line says what its subject already says: the whole subject, or any
+    three of its words in a row."""
+    words_of = FINGERPRINT.words
+    if " ".join(words_of(subject)) in " ".join(words_of(preview)):
+        return True
+    return bool(FINGERPRINT.shingles(preview, 3) & FINGERPRINT.shingles(subject, 3))
+
+
+def test_repeats_sees_a_preview_that_only_echoes_its_subject():
+    assert repeats("Waarom je onrustig wordt als iemand dichtbij komt.", "Waarom je onrustig wordt")
+    assert not repeats("Zo werkt de cursus, en je eerste oefening.", "Welkom!")
+
+
+def test_the_pace_is_every_few_days_everywhere():
+    for name, text in course_texts().items():
+        assert "om de dag" not in text and "twee weken" not in text, name
+
+
+@pytest.mark.parametrize("name", sorted(course_texts()))
+def test_no_run_of_six_words_from_the_academy_article(name):
+    text = course_texts()[name]
+    hashes = article_hashes()
+    assert len(hashes) > 100, "tests/data/article-shingles.txt: run scripts/article-fingerprint"
+    assert runs_in_common(text, hashes) == 0, f"{name}: six words in a row from the article"
+
+
+def test_the_six_word_check_catches_a_copied_sentence(tmp_path):
+    article = tmp_path / "artikel.txt"
+    article.write_text("Een heel ander artikel. Ze fietste elke ochtend langs de rivier naar huis.")
+    out = tmp_path / "shingles.txt"
+    assert FINGERPRINT.main([str(article), "--out", str(out)]) == 0
+    hashes = article_hashes(out)
+    lines = out.read_text().splitlines()
+    assert lines == sorted(lines) and all(len(line) == 64 for line in lines)
+    # Copied with other capitals, punctuation and accents: still the same six words.
+    copied = lesson_number(3).body_md + "\n\nZE FIETSTE, élke ochtend langs de rivier!"
+    assert runs_in_common(copied, hashes) == 2  # seven words: two runs of six
+    assert runs_in_common(lesson_number(3).body_md, hashes) == 0
+    assert runs_in_common("Ze fietste elke avond langs de rivier", hashes) == 0
+
+
+def test_a_sentence_of_the_real_article_would_be_caught():
+    """Against the shipped fingerprints, when the article is on this machine to take from."""
+    article = FINGERPRINT.DEFAULT_ARTICLE
+    if not article.is_file():
+        pytest.skip(f"{article} is not on this machine")
+    sentence = " ".join(FINGERPRINT.words(article.read_text(encoding="utf-8"))[200:210])
+    assert runs_in_common(lesson_number(4).body_md + "\n" + sentence, article_hashes()) >= 1
+
+
+def front_matter_and_text(name: str):
+    import frontmatter
+
+    post = frontmatter.load(str(COURSE / name))
+    return post.metadata, post.content
+
+
+def test_the_faq_answers_six_to_nine_questions_briefly():
+    meta, text = front_matter_and_text("faq.md")
+    assert meta["title"] == "Veelgestelde vragen"
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)[1:]
+    questions, answers = parts[0::2], parts[1::2]
+    assert 6 <= len(questions) <= 9
+    for question, answer in zip(questions, answers, strict=True):
+        assert question.endswith("?"), question
+        sentences = [each for each in re.split(r"(?<=[.?!])\s+", answer.strip()) if each]
+        assert 2 <= len(sentences) <= 5, f"{question}: {len(sentences)} sentences"
+    assert "noodrem" in text and "Tempo, pauze en je gegevens" in text and "één klik" in text
+
+
+def test_the_worksheet_has_its_sections_and_markers():
+    meta, text = front_matter_and_text("worksheet.md")
+    assert meta["title"] == "Werkblad bij Lichaam en hechting"
+    markers = re.findall(r"^\[\[[^\]]+\]\]$", text, flags=re.MULTILINE)
+    assert "[[lichaamskaart]]" in markers
+    assert markers.count("[[zakkaart]]") == 1 and markers.count("[[/zakkaart]]") == 1
+    assert all(
+        re.fullmatch(r"\[\[schrijfregels:[1-9]\]\]", each)
+        for each in markers
+        if "schrijfregels" in each
+    )
+    inline = re.findall(r"\[\[", text)
+    assert len(inline) == len(markers), "every marker stands alone on its own line"
+    for section in ("Waar zit je spanning?", "Als kind leerde ik dat", "De drie lagen"):
+        assert re.search(rf"^## .*{re.escape(section)}", text, flags=re.MULTILINE), section
+
+
+def test_the_pocket_card_names_the_anchors_as_lesson_five_does():
+    _, text = front_matter_and_text("worksheet.md")
+    card = text.split("[[zakkaart]]", 1)[1].split("[[/zakkaart]]", 1)[0]
+    anchors = re.findall(r"^### \d\. (.+)$", lesson_number(5).body_md, flags=re.MULTILINE)
+    assert len(anchors) == 4
+    for anchor in anchors:
+        assert anchor in card, anchor
+    assert "Noodrem" in card
+
+
+def test_the_follow_up_email_fits_its_form():
+    meta, text = front_matter_and_text("follow-up.md")
+    assert len(meta["subject"]) < 60 and len(meta["summary"]) < 110
+    assert not repeats(meta["summary"], meta["subject"])
+    assert meta["question"].endswith("?")
+    assert 100 <= word_count(text) <= 200, word_count(text)
+    assert "les 5" in text and "werkblad" in text
+    assert not any(word in text for word in CARE_NOTE_WORDS)

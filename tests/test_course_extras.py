@@ -32,7 +32,8 @@ EXTRAS = {
 def complete(writer: CourseWriter, **overrides) -> CourseWriter:
     writer.course(**(EXTRAS | overrides))
     writer.lesson("01-les", title="Les", day=0)
-    (writer.root / "faq.md").write_text("## Wat als ik niets voel?\n\nDat mag.\n", "utf-8")
+    faq = "---\ntitle: Vragen\n---\n## Wat als ik niets voel?\n\nDat mag.\n"
+    (writer.root / "faq.md").write_text(faq, "utf-8")
     (writer.root / "worksheet.md").write_text("## Waar zit het?\n\n[[lichaamskaart]]\n", "utf-8")
     (writer.root / "follow-up.md").write_text(FOLLOW_UP, "utf-8")
     return writer
@@ -51,7 +52,10 @@ def test_a_folder_names_its_academy_teacher_reply_address_pages_and_follow_up(tm
     assert (extras.teacher_name, extras.teacher_bio) == ("Marjolein", "Ik schreef deze cursus.")
     assert extras.follow_up_days == 9
     assert extras.next_dates == ("13 en 14 maart, Utrecht", "5 en 6 juni")
-    assert "Wat als ik niets voel?" in extras.faq_md and "[[lichaamskaart]]" in extras.worksheet_md
+    assert "[[lichaamskaart]]" in extras.worksheet_md
+    faq = courseextras.page(extras.faq_md)
+    assert faq.title == "Vragen" and faq.body_md.startswith("## Wat als ik niets voel?")
+    assert courseextras.page(extras.worksheet_md).title == ""
     read = courseextras.follow_up(extras.follow_up_md)
     assert read.subject == "Hoe gaat het nu?"
     assert read.question == "Hoe waardevol was de cursus voor je?"
@@ -102,6 +106,21 @@ def test_a_mistake_in_the_extras_is_named(tmp_path, overrides, problem):
 def test_a_follow_up_that_would_not_work_is_refused(tmp_path, text, problem):
     writer = complete(CourseWriter(tmp_path / "c"))
     (writer.root / "follow-up.md").write_text(text, "utf-8")
+    problems = lessonfiles.read_folder(writer.root).problems
+    assert any(problem in each for each in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("---\ntitle: Vragen\nauthor: x\n---\n## Vraag\n", "faq.md: unknown key 'author'"),
+        ("---\ntitle: [\n---\n## Vraag\n", "faq.md: front matter cannot be read"),
+        ("---\ntitle: Vragen\n---\n\n", "faq.md is empty"),
+    ],
+)
+def test_a_page_that_would_not_show_is_refused(tmp_path, text, problem):
+    writer = complete(CourseWriter(tmp_path / "c"))
+    (writer.root / "faq.md").write_text(text, "utf-8")
     problems = lessonfiles.read_folder(writer.root).problems
     assert any(problem in each for each in problems), problems
 

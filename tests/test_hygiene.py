@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,24 @@ def test_the_reminder_arrives_a_day_after_signing_up_and_only_once(app, outbox):
     reminder = outbox[-1] if outbox[-1].subject == REMINDER else None
     assert reminder is not None and reminder.to == "traag@example.org"
     assert "Hoi Tess" in reminder.text and "enige herinnering" in reminder.text
+    days = app.config["ECOURSE"]["FORGET_UNCONFIRMED_DAYS"]
+    assert f"wissen we dit adres {days} dagen na de aanmelding" in reminder.text
+    confirmation = outbox[0]
+    assert "Je krijgt hooguit nog één herinnering, daarna niets meer." in confirmation.text
+    assert "zonder bevestiging sturen we je niets meer" not in confirmation.text
+    for message in (confirmation, reminder):
+        hidden = message.html.split('class="preview"', 1)[1].split(">", 1)[1]
+        preview = html.unescape(hidden).split("\u2007", 1)[0]  # the padding after the line
+        assert preview and "bevestig je aanmelding" not in preview.lower()
+        assert message.subject not in preview
+
+
+def test_the_reminder_names_the_days_the_setting_gives(make_app):
+    app = make_app(FORGET_UNCONFIRMED_DAYS=45)
+    sign_up("traag@example.org", START)
+    run_pass(START + timedelta(hours=24))
+    sent = app.extensions["ecourse.messenger"].sent
+    assert "wissen we dit adres 45 dagen na de aanmelding" in sent[-1].text
 
 
 def test_the_reminders_link_confirms(app, client, outbox):

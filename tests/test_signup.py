@@ -31,7 +31,7 @@ def test_landing_page_shows_the_course_and_an_unticked_consent(client):
     assert "<h1>Testcursus</h1>" in page.text
     assert "Tweede alinea." in page.text
     assert 'type="checkbox"' in page.text and "checked" not in page.text
-    assert "3 lessen per e-mail" in page.text  # the consent names what they will receive
+    assert "drie lessen via e-mail" in page.text  # the consent names what they will receive
     assert 'name="website"' in page.text  # the honeypot
 
 

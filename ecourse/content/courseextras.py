@@ -39,6 +39,14 @@ class CourseExtras:
 
 
 @dataclass(frozen=True)
+class Page:
+    """`faq.md` or `worksheet.md` read: a title (front matter, may be empty) and Markdown."""
+
+    title: str
+    body_md: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """`follow-up.md` read: what the email says and the one question it asks."""
 
@@ -80,6 +88,17 @@ def academy_name(data: dict) -> str:
     return _string(name) or _string(data.get("sender_name"))
 
 
+def page(text: str) -> Page | None:
+    """A page as stored, read; None when the course has none."""
+    if not text.strip():
+        return None
+    try:
+        post = frontmatter.loads(text)
+    except (yaml.YAMLError, ValueError):
+        return None
+    return Page(title=_string(post.metadata.get("title")), body_md=post.content.strip())
+
+
 def follow_up(text: str) -> FollowUp | None:
     """`follow-up.md` as stored, read; None when the course has none (or it cannot be read,
     which an import would have refused)."""
@@ -105,6 +124,9 @@ def _check(folder: Path, extras: CourseExtras, problems) -> None:
         problems.add(f"reply_to must be one email address, got {extras.reply_to!r}")
     if extras.teacher_photo:
         _check_photo(folder, extras.teacher_photo, problems)
+    for name, text in (("faq.md", extras.faq_md), ("worksheet.md", extras.worksheet_md)):
+        if text:
+            _check_page(name, text, problems)
     if extras.follow_up_md:
         _check_follow_up(extras.follow_up_md, problems)
     for text in (extras.faq_md, extras.worksheet_md, extras.follow_up_md):
@@ -118,6 +140,19 @@ def _check_photo(folder: Path, name: str, problems) -> None:
         problems.add(f"teacher.photo must be a .jpg, .png or .webp file in {folder}, not {name!r}")
     elif not path.is_file():
         problems.add(f"teacher.photo: {name} is not in {folder}")
+
+
+def _check_page(name: str, text: str, problems) -> None:
+    try:
+        meta = frontmatter.loads(text).metadata
+    except (yaml.YAMLError, ValueError) as error:
+        problems.add(f"{name}: front matter cannot be read: {error}")
+        return
+    for key in sorted(set(map(str, meta)) - {"title"}):
+        problems.add(f"{name}: unknown key {key!r} (known: title)")
+    read_back = page(text)
+    if read_back is not None and not read_back.body_md:
+        problems.add(f"{name} is empty")
 
 
 def _check_follow_up(text: str, problems) -> None:

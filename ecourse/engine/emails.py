@@ -63,11 +63,14 @@ def shared_context(
     _ = i18n.translations(language).gettext
     context = {"course": course, "sender_name": sender_name(course, settings)}
     if kind in SIGNUP_KINDS:
-        days = settings.confirm_max_age_days
-        preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
-        return context | {"valid_days": days, "preview": preview % {"title": course.title}}
+        return context | {
+            "valid_days": settings.confirm_max_age_days,
+            "forget_days": settings.forget_unconfirmed_days,
+            "preview": _sign_up_preview(kind, _),
+        }
     if kind == DeliveryKind.GOODBYE:
-        return context | {"preview": _("Je gegevens zijn gewist. Je krijgt niets meer van ons.")}
+        preview = _("Dit is de laatste e-mail van ons. Je hoeft niets meer te doen.")
+        return context | {"preview": preview}
     if kind == DeliveryKind.ACCESS:
         preview = _("Je link werkt een uur en één keer.")
         return context | {"valid_minutes": ACCESS_LINK_MINUTES, "preview": preview}
@@ -83,6 +86,14 @@ def shared_context(
         "greet": greetings.email_greets(lesson.body_md),
         "preview": preview_text(lesson, first_name),
     }
+
+
+def _sign_up_preview(kind: str, _) -> str:
+    """The preview line of a confirmation or its reminder: what the subject does not say
+    already (the subject names the course and asks to confirm)."""
+    if kind == DeliveryKind.REMINDER:
+        return _("Misschien is de eerste e-mail ondergesneeuwd. Dit is de enige herinnering.")
+    return _("Eén klik en de cursus begint. Doe je niets, dan krijg je hooguit één herinnering.")
 
 
 def preview_text(lesson: Lesson, first_name: str) -> str:

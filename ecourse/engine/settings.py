@@ -32,6 +32,7 @@ class EngineSettings:
     unsubscribe_mailto: str
     templates: Path  # the email templates' folder
     confirm_max_age_days: int
+    forget_unconfirmed_days: int  # an unconfirmed sign-up is erased this long after it was made
     message_id_secret: bytes  # Message-IDs are keyed on it, so they reveal no ids
 
     @classmethod
@@ -54,5 +55,6 @@ class EngineSettings:
             unsubscribe_mailto=values["UNSUBSCRIBE_MAILTO"],
             templates=templates,
             confirm_max_age_days=values["CONFIRM_MAX_AGE_DAYS"],
+            forget_unconfirmed_days=values["FORGET_UNCONFIRMED_DAYS"],
             message_id_secret=secret_key.encode(),
         )

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ecourse.content import description
 from ecourse.core import keys, tokens, zones
 from ecourse.core import languages as i18n
 from ecourse.core.db import db
@@ -82,15 +83,16 @@ def consent_text(course: Course, language: str | None = None) -> str:
     language = language or i18n.language_for(course)
     count = len(course.published_lessons)
     text = i18n.translations(language).ngettext(
-        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s les per e-mail, "
-        "één les om de paar dagen, en de e-mails die daarbij horen. "
+        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s les via e-mail, "
+        "en de e-mails die daarbij horen. "
         "Afmelden kan altijd, met één klik onderaan elke e-mail.",
-        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s lessen per e-mail, "
+        "Ja, stuur mij de gratis e-cursus ‘%(title)s’: %(num)s lessen via e-mail, "
         "één les om de paar dagen, en de e-mails die daarbij horen. "
         "Afmelden kan altijd, met één klik onderaan elke e-mail.",
         count,
     )
-    return text % {"title": course.title, "num": count}
+    # In words up to twelve ("zeven lessen"), as the course's description says it.
+    return text % {"title": course.title, "num": description.in_words(count, language)}
 
 
 def register(
