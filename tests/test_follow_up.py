@@ -13,12 +13,15 @@ from sqlalchemy import select
 
 from ecourse.core import keys, links, tokens
 from ecourse.core.db import db
+from ecourse.core.extras import FollowUpAnswer
 from ecourse.core.models import Delivery, Enrollment
 from ecourse.core.statuses import DeliveryKind, DeliveryStatus
 from ecourse.engine import drip, planner
 from ecourse.learners import current, lessonchanges
+from ecourse.web import sessions
 from ecourse.web.learner import unsubscribe
 from tests.factories import enrolled, run_until, the_course
+from tests.web import post_form
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 25, 20, 15, tzinfo=AMS).astimezone(UTC)
@@ -244,3 +247,123 @@ def test_without_dates_the_email_points_at_the_site(course_files, app, outbox):
     assert "De volgende data" not in mail.text
     assert "site van de academie" in mail.text
     assert "<ul>" not in mail.html
+
+
+# Answering
+
+
+def answer_path(subscriber) -> str:
+    return urlsplit(links.follow_up_url(subscriber, the_course())).path
+
+
+def the_answer(subscriber) -> FollowUpAnswer | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(FollowUpAnswer).where(FollowUpAnswer.enrollment_id == enrollment_of(subscriber).id)
+    )
+
+
+def test_the_page_asks_the_question_and_preselects_a_clicked_score(follow_up_files, app, client):
+    subscriber = enrolled("anna@example.org", START, first_name="Anna")
+    page = client.get(answer_path(subscriber) + "?score=4")
+    assert page.status_code == 200
+    assert "Hoeveel had je aan de cursus?" in page.text
+    assert re.search(r'value="4" required checked', page.text)
+    assert page.text.count(" checked") == 1
+    assert "<legend>" in page.text and 'maxlength="1000"' in page.text
+    assert the_answer(subscriber) is None  # a click in the email saves nothing
+    assert client.get(answer_path(subscriber) + "?score=9").text.count(" checked") == 0
+    post_form(client, answer_path(subscriber), {"score": "4"})
+    with client.session_transaction() as session:
+        assert sessions.LEARNER not in session  # the link opens this page, nothing more
+
+
+def test_answering_saves_and_a_second_answer_replaces_it(follow_up_files, app, client):
+    subscriber = enrolled("anna@example.org", START, first_name="Anna")
+    path = answer_path(subscriber)
+    saved = post_form(client, path, {"score": "4", "comment": "  Heel <b>fijn</b>.  "})
+    assert saved.status_code == 303
+    thanks = client.get(saved.headers["Location"])
+    assert "Dank je wel" in thanks.text and "je gaf een 4" in thanks.text
+    assert "https://academie.test/weekend" in thanks.text
+    answer = the_answer(subscriber)
+    assert (answer.score, answer.comment) == (4, "Heel <b>fijn</b>.")
+    assert answer.course_id == the_course().id
+    post_form(client, path, {"score": "2", "comment": ""})
+    answer = the_answer(subscriber)
+    assert (answer.score, answer.comment) == (2, "")
+    assert db.session.query(FollowUpAnswer).count() == 1
+    page = client.get(path)
+    assert re.search(r'value="2" required checked', page.text)
+
+
+@pytest.mark.parametrize(
+    ("score", "message"),
+    [
+        ("", "Kies een cijfer van 1 tot 5."),
+        ("0", "Dat cijfer kennen we niet"),
+        ("6", "Dat cijfer kennen we niet"),
+        ("4.5", "Dat cijfer kennen we niet"),
+        ("<script>", "Dat cijfer kennen we niet"),
+    ],
+)
+def test_a_missing_or_tampered_score_is_refused_in_words(
+    follow_up_files, app, client, score, message
+):
+    subscriber = enrolled("anna@example.org", START)
+    refused = post_form(client, answer_path(subscriber), {"score": score, "comment": "Mooi"})
+    assert refused.status_code == 400
+    assert message in refused.text
+    assert "<script>" not in refused.text.split("<main", 1)[1]
+    assert ">Mooi</textarea>" in refused.text  # what they wrote is kept
+    assert the_answer(subscriber) is None
+
+
+def test_a_sentence_over_the_limit_is_refused_with_its_length(follow_up_files, app, client):
+    subscriber = enrolled("anna@example.org", START)
+    refused = post_form(client, answer_path(subscriber), {"score": "3", "comment": "a" * 1001})
+    assert refused.status_code == 400
+    assert "1001 tekens" in refused.text and "1000" in refused.text
+    assert the_answer(subscriber) is None
+    fits = post_form(client, answer_path(subscriber), {"score": "3", "comment": "a" * 1000})
+    assert fits.status_code == 303
+    assert len(the_answer(subscriber).comment) == 1000
+
+
+def test_a_post_without_csrf_saves_nothing(follow_up_files, app, client):
+    subscriber = enrolled("anna@example.org", START)
+    refused = client.post(answer_path(subscriber), data={"score": "5"})
+    assert refused.status_code == 400
+    assert the_answer(subscriber) is None
+
+
+def test_expired_and_garbled_links_say_so(follow_up_files, app, client):
+    from tests.test_true_copy import old_token
+
+    subscriber = enrolled("anna@example.org", START)
+    payload = [subscriber.public_id, the_course().id]
+    expired = client.get(f"/vraag/{old_token('follow-up', payload, 91)}")
+    assert expired.status_code == 410
+    assert "Deze link is verlopen" in expired.text
+    still = client.get(f"/vraag/{old_token('follow-up', payload, 89)}")
+    assert still.status_code == 200
+    garbled = client.get(answer_path(subscriber)[:-3] + "xyz")
+    assert garbled.status_code == 400 and "Deze link werkt niet" in garbled.text
+    other_purpose = tokens.make("unsubscribe", payload)
+    assert client.get(f"/vraag/{other_purpose}").status_code == 400
+    refused = client.post(f"/vraag/{old_token('follow-up', payload, 91)}", data={"score": "5"})
+    assert refused.status_code in (400, 410)
+    assert the_answer(subscriber) is None
+
+
+def test_the_page_speaks_the_learners_language(course_files, app, client):
+    write_follow_up(course_files)
+    course_files.course(
+        language="any", follow_up={"days": 7, "dates": []}, teacher={"name": "Marieke"}
+    )
+    reimport(course_files)
+    subscriber = enrolled("ann@example.org", START)
+    subscriber.language = "en"
+    db.session.commit()
+    page = client.get(answer_path(subscriber))
+    assert 'lang="en"' in page.text
