@@ -367,3 +367,64 @@ def test_the_page_speaks_the_learners_language(course_files, app, client):
     db.session.commit()
     page = client.get(answer_path(subscriber))
     assert 'lang="en"' in page.text
+
+
+# The dashboard
+
+
+def answer_as(email: str, score: int, comment: str, now: datetime):
+    from ecourse.learners import answers
+
+    subscriber = enrolled(email, now)
+    return answers.save(enrollment_of(subscriber), score, comment, now)
+
+
+@pytest.mark.clock
+def test_the_dashboard_shows_the_answers_of_its_period(follow_up_files, app, admin_client):
+    from ecourse.core.clock import utcnow
+
+    now = utcnow()  # the dashboard's period ends at the wall clock's today
+    for number, score in enumerate((5, 5, 4, 2)):
+        answer_as(f"a{number}@example.org", score, f"Zin {number} <em>x</em>", now)
+    answer_as("old@example.org", 1, "Van lang geleden", now - timedelta(days=400))
+    page = admin_client.get("/admin/?periode=maand")
+    assert page.status_code == 200
+    section = page.text.split('id="kop-antwoorden"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>4</strong> antwoorden" in section
+    assert "<strong>4,0</strong> gemiddeld cijfer" in section
+    rows = re.findall(r'<th scope="row">(\d)</th><td class="num">(\d+)</td>', section)
+    assert rows == [("1", "0"), ("2", "1"), ("3", "0"), ("4", "1"), ("5", "2")]
+    assert "Zin 3 &lt;em&gt;x&lt;/em&gt;" in section and "<em>x</em>" not in section
+    assert "Van lang geleden" not in section
+    assert "@example.org" not in section
+    assert 'class="bar-solid"' in section
+
+
+def test_the_dashboard_is_for_owners_only(follow_up_files, app, admin, client):
+    from ecourse.web.admin import roles
+
+    assert not roles.allows(roles.AdminRole.EDITOR, "admin.dashboard")
+    assert roles.allows(roles.AdminRole.OWNER, "admin.dashboard")
+
+
+# Privacy
+
+
+def test_the_export_holds_the_answer_and_erasure_empties_the_sentence(follow_up_files, app, client):
+    from ecourse.learners import privacy
+    from ecourse.web.preferences.data import export
+
+    answer = answer_as("anna@example.org", 4, "Het hielp me.", START)
+    subscriber = db.session.get(Enrollment, answer.enrollment_id).subscriber
+    [enrollment] = export(subscriber)["enrollments"]
+    assert enrollment["follow_up_answer"]["score"] == 4
+    assert enrollment["follow_up_answer"]["comment"] == "Het hielp me."
+    privacy.erase(subscriber, "asked", START + timedelta(days=1))
+    db.session.commit()
+    kept = the_answer(subscriber)
+    assert (kept.score, kept.comment) == (4, "")
+
+
+def test_the_privacy_page_mentions_the_answer(follow_up_files, app, client):
+    page = client.get("/privacy")
+    assert "de vraag in de e-mail na de cursus" in page.text
