@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from ecourse.web import admin
     from ecourse.web.embed import routes as embed
+    from ecourse.web.followup import routes as followup
     from ecourse.web.learn import routes as learn
     from ecourse.web.links import routes as links
     from ecourse.web.ops import routes as ops
@@ -42,7 +43,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse.web.signup import routes as signup
 
     admin.init_app(app)
-    blueprints = (signup, embed, learn, links, ops, preferences, privacy, providers, admin.routes)
+    blueprints = (
+        signup,
+        embed,
+        followup,
+        learn,
+        links,
+        ops,
+        preferences,
+        privacy,
+        providers,
+        admin.routes,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint.bp)
     return app

@@ -41,3 +41,15 @@ def goodbye(subscriber_id: int) -> str:
 def access(subscriber_id: int, moment: int) -> str:
     """A fresh link asked for at `moment` (a Unix time): each request is an email of its own."""
     return f"access:{subscriber_id}:{moment}"
+
+
+def follow_up(enrollment_id: int, last_lesson_id: int, round: int = 1) -> str:
+    """The one follow-up after a course's last lesson. A lesson added later (or a new round)
+    makes another last lesson, and so the follow-up after it a new email."""
+    suffix = f":r{round}" if round > 1 else ""
+    return f"follow_up:{enrollment_id}:{last_lesson_id}{suffix}"
+
+
+def follow_ups_of(enrollment_id: int) -> str:
+    """The prefix every follow-up of this enrollment shares."""
+    return f"follow_up:{enrollment_id}:"

@@ -65,3 +65,9 @@ def unsubscribe_token(subscriber: Subscriber, course: Course) -> str:
     """One token serves both links of a lesson email (the page and the one-click POST):
     signing is the costliest part of an email's personal values."""
     return tokens.make("unsubscribe", [subscriber.public_id, course.id])
+
+
+def follow_up_url(subscriber: Subscriber, course: Course) -> str:
+    """The follow-up's answer page: it names the enrollment (this person in this course)."""
+    token = tokens.make("follow-up", [subscriber.public_id, course.id])
+    return external_url("followup.answer", token=token)

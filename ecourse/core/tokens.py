@@ -18,6 +18,7 @@ PURPOSES = {
     "access",
     "admin-invite",
     "confirm",
+    "follow-up",
     "form",
     "lesson",
     "preferences",

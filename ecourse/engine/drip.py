@@ -203,3 +203,10 @@ def lesson_due_at(
     if published is not None and start < published and due < published:
         return first_slot_at_or_after(published, rhythm)
     return due
+
+
+def follow_up_due_at(last_sent_at: datetime, days: int, rhythm: Rhythm) -> datetime:
+    """When the follow-up goes: `days` after the local day the last lesson was sent, at the
+    learner's send slot (a skipped weekday moves it on, as it moves a lesson)."""
+    sent_on = last_sent_at.astimezone(rhythm.tz).date()
+    return send_slot(sent_on + timedelta(days=days), rhythm)

@@ -14,7 +14,7 @@ from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
 from ecourse.core.statuses import SIGNUP_KINDS, DeliveryKind
-from ecourse.engine import policy
+from ecourse.engine import followups, policy
 from ecourse.engine.settings import EngineSettings
 from ecourse.journey import lifecycle
 from ecourse.mail import compose
@@ -26,7 +26,10 @@ PERSONAL_FIELDS = {
     DeliveryKind.LESSON: ("first_name", "lesson_url", "unsubscribe_url", "preferences_url"),
     DeliveryKind.GOODBYE: (),
     DeliveryKind.ACCESS: ("first_name", "access_url"),
+    DeliveryKind.FOLLOW_UP: ("first_name", "answer_url", "unsubscribe_url", "preferences_url"),
 }
+# The emails of a course under way: they carry the one-click unsubscribe headers.
+COURSE_MAIL = (DeliveryKind.LESSON, DeliveryKind.FOLLOW_UP)
 # How long a fresh link works (`ecourse.learners.access` holds it to this, once).
 ACCESS_LINK_MINUTES = 60
 # Transactional emails about a sign-up itself, sent only while it is unconfirmed.
@@ -47,6 +50,7 @@ def facts_of(delivery: Delivery, enrollment: Enrollment | None) -> policy.Facts:
         and delivery.consent.confirmed_at is not None,
         sign_up_before_end=_made_before_end(delivery, enrollment),
         has_recipient=bool(delivery.recipient),
+        has_follow_up=delivery.course is not None and bool(delivery.course.follow_up_md.strip()),
     )
 
 
@@ -74,6 +78,8 @@ def shared_context(
     if kind == DeliveryKind.ACCESS:
         preview = _("Je link werkt een uur en één keer.")
         return context | {"valid_minutes": ACCESS_LINK_MINUTES, "preview": preview}
+    if kind == DeliveryKind.FOLLOW_UP:
+        return context | followups.email_context(course, first_name, _)
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
     return context | {
@@ -127,6 +133,13 @@ def personal_values(
     if kind == DeliveryKind.ACCESS:
         url = links.access_url(subscriber, access_nonce)
         return {"first_name": subscriber.first_name, "access_url": url}
+    if kind == DeliveryKind.FOLLOW_UP:
+        return {
+            "first_name": subscriber.first_name,
+            "answer_url": links.follow_up_url(subscriber, course),
+            "unsubscribe_url": links.unsubscribe_page_url(subscriber, course, unsubscribe_token),
+            "preferences_url": links.preferences_url(subscriber),
+        }
     if kind in SIGNUP_KINDS:
         name = subscriber.first_name or (sign_up.first_name if sign_up else "")
         source = sign_up.imported_from if sign_up else ""
@@ -193,7 +206,7 @@ class Renderer:
         # person is told where their address came from); a lesson whose opening or summary
         # has placeholders is rendered once per distinct first name.
         name = values.get("first_name", "")
-        personal = self._has_placeholders(lesson)
+        personal = self._has_placeholders(lesson) or _follow_up_personal(kind, course)
         lesson_id = lesson.id if lesson else None
         present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
         key = (kind, course.id, lesson_id, name if personal else None, present, language)
@@ -220,6 +233,13 @@ class Renderer:
         return self._personal[lesson.id]
 
 
+def _follow_up_personal(kind: str, course: Course) -> bool:
+    """Whether a follow-up's text or summary names its reader (then rendered per name)."""
+    if kind != DeliveryKind.FOLLOW_UP:
+        return False
+    return placeholders.used_in(course.follow_up_md)
+
+
 def build(
     kind: str,
     subscriber: Subscriber,
@@ -233,7 +253,7 @@ def build(
 ) -> Message:
     """One email for one subscriber (a confirmation or reminder of the sign-up `sign_up`, a
     lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
-    lesson_email = kind == DeliveryKind.LESSON
+    lesson_email = kind in COURSE_MAIL
     unsubscribe = links.unsubscribe_token(subscriber, course) if lesson_email else ""
     nonce = link_nonce(message_id) if kind == DeliveryKind.ACCESS else ""
     rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe, nonce)

@@ -4,7 +4,8 @@ Two things are checked in one query right before the handoff:
 - the delivery is still claimed by this pass (its lease may have run out and another worker
   may have taken it over: then that worker sends it, and this one must not);
 - the send policy still lets it go (`ecourse.policy`, the same rule the renderer applied at
-  the claim): an unsubscribe, a stop or a pause may have committed since.
+  the claim): an unsubscribe, a stop or a pause may have committed since, a course may have
+  been reopened or lost its follow-up.
 On PostgreSQL the enrollment rows are share-locked first, in a statement of their own: a
 stop, pause or unsubscribe in progress holds them, so the check waits for it to commit and
 then, in a fresh statement, sees it. The delivery and subscriber rows stay share-locked
@@ -59,11 +60,13 @@ class Gate:
             " enrollment.status, lesson.status, consent.confirmed_at IS NOT NULL,"
             " delivery.recipient <> '',"
             " enrollment.status IN ('stopped', 'bounced', 'erased')"
-            " AND consent.created_at <= enrollment.stopped_at"
+            " AND consent.created_at <= enrollment.stopped_at,"
+            " TRIM(course.follow_up_md) <> ''"
             " FROM delivery JOIN subscriber ON subscriber.id = delivery.subscriber_id"
             " LEFT JOIN enrollment ON enrollment.id = delivery.enrollment_id"
             " LEFT JOIN lesson ON lesson.id = delivery.lesson_id"
             " LEFT JOIN consent ON consent.id = delivery.consent_id"
+            " LEFT JOIN course ON course.id = delivery.course_id"
             f" WHERE delivery.id IN ({marks}) AND delivery.status = 'sending'"
             " ORDER BY delivery.id"
         )
@@ -132,5 +135,6 @@ def _wanted(item: Item, row) -> bool:
         sign_up_confirmed=bool(row[6]),
         has_recipient=bool(row[7]),
         sign_up_before_end=bool(row[8]),
+        has_follow_up=bool(row[9]),
     )
     return policy.skip_reason(facts) is None

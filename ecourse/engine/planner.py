@@ -28,7 +28,7 @@ from ecourse.core.statuses import (
     DeliveryStatus,
     EnrollmentStatus,
 )
-from ecourse.engine import drip, ledger
+from ecourse.engine import drip, followups, ledger
 from ecourse.engine.settings import EngineSettings
 from ecourse.journey import journal, lifecycle
 
@@ -119,6 +119,7 @@ def reschedule(
     if lesson is None:
         lifecycle.complete(enrollment, now)
         enrollment.next_due_at = None
+        followups.plan(enrollment, statuses, rhythm_for(enrollment, settings), now, settings)
         return None
     lifecycle.reopen(enrollment, now)
     reached = drip.position(lessons, set(statuses))

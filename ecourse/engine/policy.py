@@ -35,6 +35,7 @@ class Facts:
     sign_up_confirmed: bool = False  # for a confirmation or reminder
     sign_up_before_end: bool = False  # made before its course last stopped or bounced
     has_recipient: bool = False  # a goodbye's kept address
+    has_follow_up: bool = False  # the course still has a follow-up.md, for a follow-up
 
 
 def skip_reason(facts: Facts) -> str | None:
@@ -48,6 +49,8 @@ def skip_reason(facts: Facts) -> str | None:
         return None if facts.subscriber in ACCESS_GOES else str(facts.subscriber)
     if facts.kind in (DeliveryKind.CONFIRM, DeliveryKind.REMINDER):
         return _sign_up_reason(facts)
+    if facts.kind == DeliveryKind.FOLLOW_UP:
+        return _follow_up_reason(facts)
     return _lesson_reason(facts)
 
 
@@ -78,4 +81,20 @@ def _lesson_reason(facts: Facts) -> str | None:
         return "enrollment stopped"
     if facts.lesson != LessonStatus.PUBLISHED:
         return "lesson unpublished"
+    return None
+
+
+def _follow_up_reason(facts: Facts) -> str | None:
+    """The follow-up goes to a learner who may be mailed, of a course that is still completed
+    (not stopped, not reopened by a lesson added later) and still has a follow-up."""
+    if facts.subscriber in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
+        return str(facts.subscriber)
+    if facts.subscriber != SubscriberStatus.ACTIVE:
+        return "not confirmed"
+    if facts.enrollment in ENDED:
+        return "enrollment stopped"
+    if facts.enrollment != EnrollmentStatus.COMPLETED:
+        return "course reopened"
+    if not facts.has_follow_up:
+        return "no follow-up"
     return None

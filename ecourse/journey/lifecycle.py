@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import selectinload
 
 from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Subscriber
-from ecourse.core.statuses import DeliveryStatus, EnrollmentStatus, SubscriberStatus
+from ecourse.core.statuses import (
+    DeliveryKind,
+    DeliveryStatus,
+    EnrollmentStatus,
+    SubscriberStatus,
+)
 from ecourse.journey import journal
 from ecourse.journey.journal import Actor
 
@@ -198,9 +203,14 @@ def complete(enrollment: Enrollment, now: datetime) -> None:
 
 
 def reopen(enrollment: Enrollment, now: datetime) -> None:
-    """A completed course has a lesson to send again (one added later, or a resend)."""
+    """A completed course has a lesson to send again (one added later, or a resend); its
+    follow-up waits for the new last lesson (the planner makes a new one then)."""
     if enrollment.status == Status.COMPLETED:
         _move(enrollment, Status.ACTIVE, now)
+        follow_ups = and_(
+            Delivery.enrollment_id == enrollment.id, Delivery.kind == DeliveryKind.FOLLOW_UP
+        )
+        _cancel(follow_ups, "course reopened")
         detail = f"nieuwe les voor wie klaar was: {enrollment.course.title}"
         journal.record(enrollment.subscriber, "reopen", detail, journal.SYSTEM, now)
 

@@ -21,7 +21,7 @@ from ecourse.core.models import (
     Subscriber,
 )
 from ecourse.journey import lifecycle
-from ecourse.learners import signups
+from ecourse.learners import answers, signups
 
 
 def erased_address(subscriber: Subscriber) -> str:
@@ -45,6 +45,7 @@ def erase(subscriber: Subscriber, reason: str, now: datetime) -> None:
         consent.remind_at = consent.forget_at = None
     _erase_mail_texts(subscriber.id, old_email)
     _erase_own_words(subscriber.id)
+    answers.forget(subscriber)  # their sentence goes; the score stays, no one's any more
     db.session.execute(update(Event).where(Event.subscriber_id == subscriber.id).values(detail=""))
 
 

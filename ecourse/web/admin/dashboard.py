@@ -23,6 +23,7 @@ from ecourse.core.statuses import EnrollmentStatus
 from ecourse.engine import health
 from ecourse.web import charts
 from ecourse.web.admin import numbers, periods
+from ecourse.web.admin.feedback import feedback
 from ecourse.web.admin.funnel import Funnel, LessonFunnel, Reach, course_funnel
 from ecourse.web.admin.lessons import course_or_404
 from ecourse.web.admin.routes import bp
@@ -78,6 +79,7 @@ def dashboard():
         funnel=funnel,
         top_rows=_top_rows(funnel),
         lessons=[(lesson, _lesson_rows(lesson)) for lesson in funnel.lessons],
+        feedback=feedback(course, periods.start(period, now, zone)),
         health=numbers.sending_health(),
         paused=health.paused_until(now),
     )

@@ -14,7 +14,7 @@ from ecourse.core.models import Delivery, Event, Lesson, Progress, Subscriber
 from ecourse.core.statuses import DeliveryKind
 from ecourse.engine import ledger
 from ecourse.journey import journal
-from ecourse.learners import current, privacy
+from ecourse.learners import answers, current, privacy
 from ecourse.web import locale as i18n
 from ecourse.web import sessions
 from ecourse.web.learner import current_learner
@@ -123,6 +123,18 @@ def _enrollment(enrollment, when) -> dict:
         "completed_at": when(enrollment.completed_at),
         "stopped_at": when(enrollment.stopped_at),
         "lessons": [_progress(each, when) for each in progress],
+        "follow_up_answer": _answer(answers.answer_of(enrollment), when),
+    }
+
+
+def _answer(answer, when) -> dict | None:
+    """Their answer to the follow-up's question, if they gave one."""
+    if answer is None:
+        return None
+    return {
+        "score": answer.score,
+        "comment": answer.comment,
+        "answered_at": when(answer.answered_at),
     }
 
 
