@@ -17,7 +17,8 @@ from ecourse.core.settings import SettingsError, load
 from ecourse.core.statuses import DeliveryKind, DeliveryStatus
 from ecourse.worker.passes import run_pass
 from tests.conftest import BASE_URL
-from tests.factories import enrolled, sign_up, the_course
+from tests.factories import enrolled, run_until, sign_up, the_course
+from tests.test_follow_up import FOLLOW_UP
 from tests.web import csrf_token, link_in, sign_up_form
 
 ACADEMY_SITE = "https://academie.test/"
@@ -39,7 +40,8 @@ def branded(make_app, course_files):
 
     def make(source: str, **settings):
         (sender, academy, mail_from), _ = SOURCES[source]
-        course_files.course(sender_name=sender)
+        course_files.course(sender_name=sender, follow_up={"days": 7})
+        (course_files.root / "follow-up.md").write_text(FOLLOW_UP, encoding="utf-8")
         values = {"ACADEMY_NAME": academy, "MAIL_FROM": mail_from, "ACADEMY_URL": ACADEMY_SITE}
         return make_app(**(values | settings))
 
@@ -98,6 +100,11 @@ def walk(client, outbox) -> dict[str, str]:
         data = {"csrf_token": csrf_token(asked.text), "email": f"iemand{number}@example.org"}
         answer = client.post("/link", data=data, follow_redirects=True)
     keep("too many tries", answer, status=429)
+    follow_up = next(m for m in outbox if "/vraag/" in m.text)
+    page = keep("follow-up question", client.get(link_in(follow_up.text, "/vraag/")))
+    answer = {"csrf_token": csrf_token(page), "score": "4"}
+    thanks = client.post(link_in(follow_up.text, "/vraag/"), data=answer, follow_redirects=True)
+    keep("follow-up thanks", thanks)
     return pages
 
 
@@ -117,6 +124,8 @@ def test_every_page_and_every_email_names_the_academy(source, branded):
     now = datetime.now(UTC)
     sign_up("wacht@example.org", now - timedelta(hours=25))
     run_pass(now - timedelta(hours=25))  # its confirmation; the reminder comes a day later
+    enrolled("klaar@example.org", now - timedelta(days=40))
+    run_until(now - timedelta(days=40), now - timedelta(hours=25))  # lessons and follow-up
     pages = walk(app.test_client(), outbox)
     for where, html in pages.items():
         assert_names_the_academy(html, where, expected, ACADEMY_SITE)
