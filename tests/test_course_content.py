@@ -251,6 +251,7 @@ def test_unsafe_relationships_are_named_with_veilig_thuis(number):
     lesson = lesson_number(number)
     text = plain_text(lesson.body_md)
     assert "Veilig Thuis" in text and "0800-2000" in text
+    assert "België" in text and "1712" in text  # the Belgian line for violence and abuse
     assert "bedreigd" in text  # the line is about an unsafe relationship, not any tension
 
 

@@ -215,6 +215,9 @@ def test_delete_me_erases_at_once_and_sends_one_goodbye(client, learner, outbox)
     run_until(datetime.now(UTC), datetime.now(UTC) + timedelta(days=10))
     goodbye = [m for m in outbox if m.to == "eigen@example.org" and "gewist" in m.subject]
     assert len(goodbye) == 1 and "de laatste e-mail" in goodbye[0].text
+    assert goodbye[0].text.lstrip().startswith("Hoi,") and "Meld je dan gerust opnieuw aan" in (
+        goodbye[0].text
+    )
     assert not [m for m in outbox if m.subject.startswith("Les 2")]
     assert db.session.scalar(select(Delivery.recipient).where(Delivery.kind == "goodbye")) == ""
 
