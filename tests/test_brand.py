@@ -212,3 +212,25 @@ def test_the_privacy_page_speaks_english_to_an_english_learner(make_app, course_
     assert "Privacy: what we keep about you" in page.text
     assert "A link from a lesson email works for 1 day." in page.text
     assert "wat we van je bewaren" not in page.text
+
+
+def test_a_courses_own_site_goes_before_the_setting_on_pages_and_in_the_follow_up(
+    make_app, course_files
+):
+    course_files.course(
+        academy={"name": "Eigen Academie", "url": "https://eigen.example.nl/"},
+        follow_up={"days": 7},
+    )
+    app = make_app(ACADEMY_URL=ACADEMY_SITE)
+    footer = app.test_client().get("/").text.split('<footer class="site">')[1]
+    assert 'href="https://eigen.example.nl/"' in footer and ACADEMY_SITE not in footer
+    from ecourse.engine import followups
+
+    with app.app_context():
+        (course_files.root / "follow-up.md").write_text(FOLLOW_UP, encoding="utf-8")
+        course = the_course()
+        course.follow_up_md = FOLLOW_UP
+        context = followups.email_context(course, "", str, ACADEMY_SITE)
+        assert context["site_url"] == "https://eigen.example.nl/"
+        course.academy_url = ""
+        assert followups.email_context(course, "", str, ACADEMY_SITE)["site_url"] == ACADEMY_SITE

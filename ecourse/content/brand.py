@@ -19,3 +19,9 @@ def academy_name(course: Course | None, academy: str, mail_from: str) -> str:
         return course.sender_name
     fallback = course.title if course is not None else ""
     return academy or parseaddr(mail_from)[0] or fallback
+
+
+def academy_url(course: Course | None, setting: str) -> str:
+    """The academy's site: the course's `academy.url`, else the `ACADEMY_URL` setting; empty
+    when neither is set (the caller falls back to the course's landing page)."""
+    return (course.academy_url if course is not None else "") or setting

@@ -79,7 +79,7 @@ def shared_context(
         preview = _("Je link werkt een uur en één keer.")
         return context | {"valid_minutes": ACCESS_LINK_MINUTES, "preview": preview}
     if kind == DeliveryKind.FOLLOW_UP:
-        return context | followups.email_context(course, first_name, _)
+        return context | followups.email_context(course, first_name, _, settings.academy_url)
     opening = markup.opening(lesson.body_md)
     number, total = _place(course, lesson)
     return context | {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ecourse.content import courseextras, greetings, placeholders
+from ecourse.content import brand, courseextras, greetings, placeholders
 from ecourse.core import keys, links
 from ecourse.core.models import Course, Enrollment
 from ecourse.core.statuses import DeliveryKind, DeliveryStatus, EnrollmentStatus
@@ -72,7 +72,7 @@ def plan(
     )
 
 
-def email_context(course: Course, first_name: str, gettext) -> dict:
+def email_context(course: Course, first_name: str, gettext, academy_url: str = "") -> dict:
     """What the follow-up email says, the same for all its recipients in one language: its
     text, its question, and the invitation with the next dates (or the academy's site)."""
     follow_up = courseextras.follow_up(course.follow_up_md)
@@ -85,7 +85,7 @@ def email_context(course: Course, first_name: str, gettext) -> dict:
         "greet": greetings.email_greets(follow_up.body_md),
         "next_dates": next_dates(course),
         "invitation_text": course.cta_text or gettext("Meer weten"),
-        "site_url": course.academy_url or links.external_url("signup.landing"),
+        "site_url": brand.academy_url(course, academy_url) or links.external_url("signup.landing"),
         "scores": range(1, 6),
         "preview": placeholders.one_line(follow_up.summary, first_name),
     }

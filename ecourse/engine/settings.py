@@ -28,6 +28,7 @@ class EngineSettings:
     rate_storage_url: str
     mail_from: str
     academy_name: str  # the From name when a course names no sender (`ecourse.content.brand`)
+    academy_url: str  # the academy's site when a course names none
     reply_to: str
     unsubscribe_mailto: str
     templates: Path  # the email templates' folder
@@ -51,6 +52,7 @@ class EngineSettings:
             rate_storage_url=values["RATELIMIT_STORAGE_URL"],
             mail_from=values["MAIL_FROM"],
             academy_name=values["ACADEMY_NAME"],
+            academy_url=values["ACADEMY_URL"],
             reply_to=values["REPLY_TO"],
             unsubscribe_mailto=values["UNSUBSCRIBE_MAILTO"],
             templates=templates,

@@ -43,7 +43,7 @@ def _academy(course) -> Academy:
     values = current_app.config["ECOURSE"]
     return Academy(
         name=brand.academy_name(course, values["ACADEMY_NAME"], values["MAIL_FROM"]),
-        url=values["ACADEMY_URL"] or _landing(course),
+        url=brand.academy_url(course, values["ACADEMY_URL"]) or _landing(course),
         privacy_url=values["PRIVACY_URL"] or url_for("privacy.page"),
     )
 
