@@ -57,7 +57,7 @@ def upload_audio(slug: str, lesson_slug: str):
         return editor_page(course, lesson, lesson_form, unsaved=False, audio_form=form)
     suffix, data = checked
     had = media.audio_facts(lesson.id) is not None
-    kind = mediafiles.content_type(MediaKind.AUDIO, suffix)
+    kind = mediafiles.content_type(MediaKind.AUDIO, f"{lesson.slug}{suffix}")
     row = media.upload_audio(lesson, suffix, kind, data, utcnow())
     what = "vervangen" if had else "toegevoegd"
     _journal(f"{course.slug}/{lesson.slug}: audio {what} ({row.filename}, {_kb(row.size)})")
