@@ -4,13 +4,15 @@ to its learner (ranges, ETag, caching) and refused to anyone else; the teacher's
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from ecourse.content import catalog, media
+from ecourse.content import catalog, lessonwriter, media
 from ecourse.core.db import db
 from ecourse.core.models import Event
 from ecourse.learners import accounts
@@ -210,3 +212,25 @@ def test_the_teacher_photo_is_public_and_cacheable(app, client, course_files):
     assert photo.status_code == 200 and photo.data == PNG
     assert photo.headers["Content-Type"] == "image/png"
     assert photo.headers["Cache-Control"] == "public, max-age=86400"
+
+
+def test_the_admins_zip_import_brings_the_audio_guides_and_journals_them(admin_client):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in lessonwriter.course_files(the_course()).items():
+            archive.writestr(f"testcursus/{name}", text)
+        archive.writestr("testcursus/02-les-2.mp3", MP3)
+    url = "/admin/cursussen/testcursus/import"
+    token = csrf_token(admin_client.get(url).text)
+    form = {"csrf_token": token, "archive": (io.BytesIO(buffer.getvalue()), "cursus.zip")}
+    checked = admin_client.post(url, data=form, content_type="multipart/form-data")
+    assert checked.status_code == 200, checked.text
+    assert "audio of foto, nieuw of vervangen: testcursus/02-les-2.mp3" in checked.text
+    assert media.audio_facts(lesson("02-les-2").id) is None  # nothing applied yet
+    upload_name = re.search(r'name="upload" type="hidden" value="([^"]+)"', checked.text)[1]
+    data = {"csrf_token": csrf_token(checked.text), "upload": upload_name, "late_rule": "skip"}
+    done = admin_client.post(url, data=data | {"step": "apply"})
+    assert done.status_code == 200 and "Import klaar" in done.text
+    assert media.data_of(media.audio_facts(lesson("02-les-2").id)) == MP3
+    event = db.session.scalar(select(Event).where(Event.action == "lesson_import"))
+    assert event.detail == "testcursus/02-les-2.mp3 nieuw of vervangen"
