@@ -68,8 +68,11 @@ def import_and_report(
 
     folder = path or lessons_folder()
     zone = current_app.config["ECOURSE"]["TIMEZONE"]
+    most = current_app.config["ECOURSE"]["MAX_AUDIO_MB"]
     try:
-        report, imported = import_files(folder, zone, late_rule, WHO, utcnow(), apply=apply)
+        report, imported = import_files(
+            folder, zone, late_rule, WHO, utcnow(), apply=apply, max_audio_mb=most
+        )
     except ImportRefused as refused:
         for problem in refused.problems:
             click.echo(f"problem: {problem}", err=True)
@@ -83,6 +86,8 @@ def import_and_report(
         for name in names:
             if name.startswith("course "):
                 click.echo(f"{label}: {name}")
+    for name in report.media:
+        click.echo(f"media added or replaced: {name}")
     click.echo(f"unchanged: {len(report.unchanged)} lesson(s)")
     for name in report.not_in_files:
         click.echo(f"left alone (in the database, not in the files): {name}")

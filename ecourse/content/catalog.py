@@ -12,9 +12,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ecourse.content import changes
+from ecourse.content import changes, media
 from ecourse.content.courseextras import CourseExtras
-from ecourse.content.lessonfiles import CourseFile, LessonFile, course_folders, read_folder
+from ecourse.content.lessonfiles import (
+    CourseFile,
+    CourseFolder,
+    LessonFile,
+    course_folders,
+    read_folder,
+)
+from ecourse.content.mediafiles import DEFAULT_MAX_AUDIO_MB
 from ecourse.core.db import db
 from ecourse.core.models import Course, Enrollment, Lesson
 from ecourse.core.statuses import LateRule
@@ -43,6 +50,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     courses_changed: list[int] = field(default_factory=list)
     changes: list[FileChange] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)  # audio guides and photos added or replaced
 
     @property
     def ok(self) -> bool:
@@ -63,17 +71,21 @@ def import_path(
     now: datetime,
     late_rule: str = LateRule.SKIP,
     commit: bool = True,
+    max_audio_mb: int = DEFAULT_MAX_AUDIO_MB,
 ) -> ImportReport:
     """Validate every course folder under `path`, then apply them in one transaction.
 
     A lesson that enters learners' plans anew (new, published, or moved) follows the same
     rules as one saved in the editor: it is not due before the first send slot after `now`,
     and learners already past its place get `late_rule` ("skip" or "send"). With `commit`
-    false the caller finishes (or rolls back) the transaction.
+    false the caller finishes (or rolls back) the transaction. An audio guide over
+    `max_audio_mb` (`ECOURSE_MAX_AUDIO_MB`) is a problem like any other.
     """
     if not path.exists():
         raise ImportRefused([f"{path}: no such folder"])
-    folders = [read_folder(folder, default_timezone) for folder in course_folders(path)]
+    folders = [
+        read_folder(folder, default_timezone, max_audio_mb) for folder in course_folders(path)
+    ]
     problems = [problem for folder in folders for problem in folder.problems]
     if not folders:
         problems.append(f"{path}: no course folders (a folder with a course.yml) found")
@@ -82,7 +94,7 @@ def import_path(
     report = ImportReport()
     try:
         for folder in folders:
-            _apply_course(folder.course, folder.lessons, now, late_rule, report)
+            _apply_course(folder, now, late_rule, report)
         db.session.flush()
         if commit:
             db.session.commit()
@@ -92,9 +104,8 @@ def import_path(
     return report
 
 
-def _apply_course(
-    data: CourseFile, lessons: list[LessonFile], now: datetime, late_rule: str, report
-) -> None:
+def _apply_course(folder: CourseFolder, now: datetime, late_rule: str, report) -> None:
+    data, lessons = folder.course, folder.lessons
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     if course is None:
         course = Course(slug=data.slug, updated_at=now)
@@ -111,6 +122,8 @@ def _apply_course(
     lessons_changed = [_apply_lesson(course, each, now, rule, report) for each in lessons]
     if changed or any(lessons_changed):
         report.courses_changed.append(course.id)
+    db.session.flush()  # new lessons get their ids, for their audio guides
+    report.media.extend(media.apply(course, folder.media, now))
     in_files = {lesson.slug for lesson in lessons}
     for lesson in course.lessons:
         if lesson.slug not in in_files:

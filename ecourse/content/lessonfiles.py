@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import frontmatter
 import yaml
 
-from ecourse.content import courseextras, description, placeholders
+from ecourse.content import courseextras, description, mediafiles, placeholders
 from ecourse.content.markup import split_sections
 from ecourse.content.values import parse_send_time, parse_weekdays
 from ecourse.core.languages import ANY, LANGUAGES
@@ -69,6 +69,7 @@ class CourseFolder:
     course: CourseFile | None = None
     lessons: list[LessonFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    media: list[mediafiles.MediaFile] = field(default_factory=list)  # audio guides, the photo
 
 
 class Problems(list):
@@ -87,8 +88,12 @@ class Problems(list):
 NOT_LESSONS = frozenset({"readme.md", "faq.md", "worksheet.md", "follow-up.md"})
 
 
-def read_folder(path: Path, default_timezone: str = "Europe/Amsterdam") -> CourseFolder:
-    """Read and validate one course folder."""
+def read_folder(
+    path: Path,
+    default_timezone: str = "Europe/Amsterdam",
+    max_audio_mb: int = mediafiles.DEFAULT_MAX_AUDIO_MB,
+) -> CourseFolder:
+    """Read and validate one course folder, its media files too."""
     folder = CourseFolder(path=path)
     folder.course = _read_course(path, default_timezone, folder.problems)
     for lesson_path in sorted(path.glob("*.md")):
@@ -99,6 +104,12 @@ def read_folder(path: Path, default_timezone: str = "Europe/Amsterdam") -> Cours
             folder.lessons.append(lesson)
     if not folder.lessons and not folder.problems:
         folder.problems.append(f"{path}: no lesson files (*.md) found")
+    if folder.course is not None:
+        problems = Problems(path)
+        slugs = {each.stem for each in path.glob("*.md") if each.name.lower() not in NOT_LESSONS}
+        photo = folder.course.extras.teacher_photo
+        folder.media = mediafiles.read(path, slugs, photo, max_audio_mb, problems)
+        folder.problems.extend(problems)
     return folder
 
 

@@ -11,6 +11,7 @@ import zipfile
 
 import yaml
 
+from ecourse.content import media
 from ecourse.core.models import Course, Lesson
 
 HEADINGS = {
@@ -41,7 +42,12 @@ def course_yml(course: Course) -> str:
 def _extras_yml(course: Course) -> dict:
     """The keys of `ecourse.content.courseextras`, those that are set."""
     academy = {"name": course.sender_name, "url": course.academy_url}
-    teacher = {"name": course.teacher_name, "bio": course.teacher_bio}
+    photo = media.photo_facts(course.id) if course.id else None
+    teacher = {
+        "name": course.teacher_name,
+        "bio": course.teacher_bio,
+        "photo": photo.filename if photo else "",
+    }
     follow_up = {"days": course.follow_up_days, "dates": course.next_dates.splitlines()}
     data = {
         "academy": {key: value for key, value in academy.items() if value},
@@ -81,9 +87,13 @@ def course_files(course: Course) -> dict[str, str]:
 
 
 def course_zip(course: Course) -> bytes:
-    """The course folder as a zip: `<slug>/course.yml`, `<slug>/<lesson>.md`."""
+    """The course folder as a zip: `<slug>/course.yml`, `<slug>/<lesson>.md`, and beside
+    them the media (`<lesson>.mp3` and the teacher's photo), stored as they are: audio and
+    images are compressed already."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in course_files(course).items():
             archive.writestr(f"{course.slug}/{name}", text)
+        for name, data in media.files_of(course).items():
+            archive.writestr(f"{course.slug}/{name}", data, compress_type=zipfile.ZIP_STORED)
     return buffer.getvalue()

@@ -28,6 +28,9 @@ class Media(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))  # its ETag, and "unchanged" on import
+    # The file a course import last brought; empty for one uploaded in the web. An import
+    # replaces this row only when its file differs from that one (as lessons' `content_hash`).
+    imported_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -207,6 +207,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of course folders with lesson files. Default: the project's `lessons/`.",
     ),
     Setting(
+        "MAX_AUDIO_MB",
+        40,
+        "Largest audio guide for an exercise, in MB, in a course folder or uploaded in the editor.",
+        parse_positive_int,
+    ),
+    Setting(
         "EMAIL_TEMPLATES_DIR",
         None,
         "Folder of email templates. Default: the project's `email_templates/`.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import brand, greetings, markup, placeholders
+from ecourse.content import brand, greetings, markup, media, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
@@ -61,9 +61,11 @@ def shared_context(
     settings: EngineSettings,
     first_name: str = "",
     language: str = "nl",
+    has_audio: bool = False,
 ) -> dict:
     """Everything in an email that is the same for all its recipients in one language (or,
-    when the lesson text has placeholders, for all of them with this `first_name`)."""
+    when the lesson text has placeholders, for all of them with this `first_name`).
+    `has_audio`: the lesson's exercise has an audio guide, which a lesson email mentions."""
     _ = i18n.translations(language).gettext
     context = {"course": course, "sender_name": sender_name(course, settings)}
     if kind in SIGNUP_KINDS:
@@ -91,6 +93,7 @@ def shared_context(
         "is_last": number == total,
         "greet": greetings.email_greets(lesson.body_md),
         "preview": preview_text(lesson, first_name),
+        "has_audio": has_audio,
     }
 
 
@@ -172,10 +175,14 @@ class Renderer:
     """Renders each distinct email once (template, Markdown, CSS inlining), then per
     recipient only fills in the personal values. Make one per pass, so edits show up."""
 
-    def __init__(self, settings: EngineSettings) -> None:
+    def __init__(self, settings: EngineSettings, audio_of=None) -> None:
+        """`audio_of(lesson_id)`: whether that lesson's exercise has an audio guide
+        (default: its row in `ecourse.content.media`); asked once per lesson and pass."""
         self.settings = settings
         self._templates: dict[tuple, compose.PersonalTemplate] = {}
         self._personal: dict[int | None, bool] = {}
+        self._audio_of = audio_of or (lambda lesson_id: media.audio_facts(lesson_id) is not None)
+        self._audio: dict[int | None, bool] = {}
 
     def render(
         self,
@@ -209,19 +216,29 @@ class Renderer:
         personal = self._has_placeholders(lesson) or _follow_up_personal(kind, course)
         lesson_id = lesson.id if lesson else None
         present = tuple(field for field in PERSONAL_FIELDS[kind] if values[field])
-        key = (kind, course.id, lesson_id, name if personal else None, present, language)
+        # Whether the exercise has audio changes the text too, and is part of the key, so a
+        # draft (no id yet) or a lesson whose audio changed never shares another's text.
+        audio = self._has_audio(lesson) if kind == DeliveryKind.LESSON else False
+        key = (kind, course.id, lesson_id, name if personal else None, present, language, audio)
         template = self._templates.get(key)
         if template is None:
             empty = dict.fromkeys(values, "")
+            context = shared_context(kind, course, lesson, self.settings, name, language, audio)
             template = compose.render_personal(
                 self.settings.templates,
                 kind,
-                shared_context(kind, course, lesson, self.settings, name, language) | empty,
+                context | empty,
                 present,
                 language,
             )
             self._templates[key] = template
         return template.fill(values)
+
+    def _has_audio(self, lesson: Lesson | None) -> bool:
+        lesson_id = getattr(lesson, "id", None)
+        if lesson_id not in self._audio:
+            self._audio[lesson_id] = lesson_id is not None and self._audio_of(lesson_id)
+        return self._audio[lesson_id]
 
     def _has_placeholders(self, lesson: Lesson | None) -> bool:
         if lesson is None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ecourse.content import catalog, changes
+from ecourse.content.mediafiles import DEFAULT_MAX_AUDIO_MB
 from ecourse.core.db import db, take_write_lock
 from ecourse.core.models import Course, Lesson, LessonChange
 from ecourse.core.statuses import LateRule, LessonStatus
@@ -120,20 +121,29 @@ class Imported:
 
 
 def import_files(
-    path: Path, default_timezone: str, rule: str, who: str, now: datetime, apply: bool = True
+    path: Path,
+    default_timezone: str,
+    rule: str,
+    who: str,
+    now: datetime,
+    apply: bool = True,
+    max_audio_mb: int = DEFAULT_MAX_AUDIO_MB,
 ) -> tuple[catalog.ImportReport, list[Imported]]:
     """`ecourse lessons import` and the admin's import: lessons from files, each change
     recorded with its reach like an edit in the editor, then the learners re-planned.
 
     With `apply` false nothing is kept: the same report and reach, then a rollback, so an
     admin sees who an import reaches before choosing to import. Raises
-    `catalog.ImportRefused` when the files have problems.
+    `catalog.ImportRefused` when the files have problems. Audio guides and the teacher's
+    photo come along (`ecourse.content.media`), journaled with the lessons.
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}")
     take_write_lock()
     try:
-        report = catalog.import_path(path, default_timezone, now, rule, commit=False)
+        report = catalog.import_path(
+            path, default_timezone, now, rule, commit=False, max_audio_mb=max_audio_mb
+        )
         imported = [_record_file_change(change, rule, who, now) for change in report.changes]
         db.session.flush()
     except Exception:
@@ -143,11 +153,12 @@ def import_files(
         db.session.rollback()
         return report, imported
     try:  # the lessons, their records and the learners' plans change together, or not at all
-        if imported:
-            names = ", ".join(
+        if imported or report.media:
+            names = [
                 f"{item.name} {ACTION_WORDS.get(item.action, item.action)}" for item in imported
-            )
-            journal.record_admin_action(who, "lesson_import", names[:2000], now)
+            ]
+            names += [f"{name} nieuw of vervangen" for name in report.media]
+            journal.record_admin_action(who, "lesson_import", ", ".join(names)[:2000], now)
         for course_id in report.courses_changed:
             planner.reschedule_course(course_id, now, current.settings(), commit=False)
         db.session.commit()

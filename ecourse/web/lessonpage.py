@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import render_template
 
-from ecourse.content import rendered
+from ecourse.content import media, rendered
 from ecourse.core.clock import utcnow
 from ecourse.core.models import Course
 from ecourse.web import sessions
@@ -32,6 +32,7 @@ def render_lesson(
     """The lesson page for this learner (also the admin's preview of a lesson being edited,
     and, in a `template` that adds a banner, the page a test email's link opens).
 
+    `audio`: the exercise's audio guide, when it has one (the page works without).
     `extra` goes to the template as it is: what the exercise form's last save did
     (`after_save`), or why one was refused (`checkin_errors`, with the form as sent: `typed`).
     """
@@ -50,5 +51,6 @@ def render_lesson(
         body=page.body,
         exercise=page.exercise,
         reflection=page.reflection,
+        audio=media.audio_facts(getattr(lesson, "id", None)),
         **extra,
     )

@@ -41,12 +41,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
 
 
-def allows_upload(most_bytes: int):
-    """Let this view take a request of up to `most_bytes` (a file upload); every other
-    request stays under MAX_CONTENT_LENGTH (1 MB). A bigger one gets a 413."""
+def allows_upload(most_bytes, too_big=None):
+    """Let this view take a request of up to `most_bytes` (a file upload; or a function
+    that says how many, for a limit that is a setting); every other request stays under
+    MAX_CONTENT_LENGTH (1 MB). A bigger one gets a 413, refused before its body is read,
+    with `too_big()` as its message when given (say what the limit is)."""
 
     def mark(view):
         view.max_upload_bytes = most_bytes
+        view.too_big_message = too_big
         return view
 
     return mark
@@ -55,6 +58,7 @@ def allows_upload(most_bytes: int):
 def _upload_limit() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     most = getattr(view, "max_upload_bytes", None)
+    most = most() if callable(most) else most
     if most:
         request.max_content_length = most
 
@@ -128,6 +132,9 @@ EXPIRED_FORM = _l(
 def _http_error(error: HTTPException):
     code = error.code or 500
     message = MESSAGES.get(code, SERVER_ERROR)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if code == 413 and getattr(view, "too_big_message", None):
+        message = view.too_big_message()
     return render_template("error.html", code=code, message=message), code
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, redirect, render_template, request, session
+from flask_login import current_user
 
 from ecourse.core.models import Progress, Subscriber
+from ecourse.learners import accounts
 from ecourse.web import locale as i18n
 from ecourse.web.learner import learner
 from ecourse.web.signupforms import ConfirmForm
@@ -26,6 +28,7 @@ from ecourse.web.signupforms import ConfirmForm
 LEARNER, SINCE, CHECKED = "learner", "learner_since", "checked_at"
 HIDDEN, WRITTEN = "hidden_checkins", "written_checkins"
 CHECKED_MINUTES = 30
+ADMIN_SESSION_HOURS = 12  # an admin's login, from the password on
 
 
 def enter(subscriber: Subscriber, now: datetime, checked: bool = False) -> None:
@@ -122,3 +125,15 @@ def link_refused(expired: bool = False, status: int = 400, payload: object = Non
     if subscriber is not None:
         i18n.speak_for(subscriber=subscriber)
     return render_template("learn/link_invalid.html", expired=expired), status
+
+
+def admin_session_live(now: datetime) -> bool:
+    """Whether an admin is logged in in this browser and their login is still open on the
+    server: not logged out, not `ADMIN_SESSION_HOURS` old. The admin area requires it; a
+    learner's page that an admin may also open (an exercise's audio guide) asks it too."""
+    if not current_user.is_authenticated:
+        return False
+    since = session.get("admin_since")
+    if since is None or now.timestamp() - since > ADMIN_SESSION_HOURS * 3600:
+        return False
+    return accounts.session_open(session.get("admin_session"), current_user.id)

@@ -7,6 +7,7 @@ from flask import Flask
 
 from ecourse.web.admin import (  # noqa: F401  (their routes join `routes.bp`)
     account,
+    audio,
     audit,
     auth,
     consents,

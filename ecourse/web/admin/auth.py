@@ -26,12 +26,12 @@ from ecourse.core.db import db
 from ecourse.core.models import Admin
 from ecourse.journey import journal
 from ecourse.learners import accounts, twofactor
+from ecourse.web import sessions
 from ecourse.web.admin import roles
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import limiter
 
 login_manager = LoginManager()
-ADMIN_SESSION_HOURS = 12
 PUBLIC_ENDPOINTS = {"admin.login", "admin.login_code", "admin.welcome"}
 PENDING_SECONDS = 300  # between the password and the code
 
@@ -71,7 +71,7 @@ def load_admin(login_id: str) -> Admin | None:
 def require_admin():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated or not _session_live(utcnow()):
+    if not current_user.is_authenticated or not sessions.admin_session_live(utcnow()):
         logout_user()
         return login_manager.unauthorized()
     if not roles.allows(current_user.role, request.endpoint):
@@ -82,14 +82,6 @@ def require_admin():
 def home_url() -> str:
     """Where this admin starts: the dashboard for an owner, the lessons for an editor."""
     return url_for(roles.HOME[current_user.role])
-
-
-def _session_live(now) -> bool:
-    """Whether this login is still open on the server: not logged out, not 12 hours old."""
-    since = session.get("admin_since")
-    if since is None or now.timestamp() - since > ADMIN_SESSION_HOURS * 3600:
-        return False
-    return accounts.session_open(session.get("admin_session"), current_user.id)
 
 
 def _refused(response) -> bool:

@@ -156,3 +156,17 @@ class SubscriberImportForm(FlaskForm):
         "Bij adressen die al bekend zijn: alleen de voornaam bijwerken (als het bestand er "
         "een geeft)"
     )
+
+
+class AudioForm(FlaskForm):
+    """An exercise's audio guide: its type and size are checked by
+    `ecourse.content.mediafiles.fault` (by name and first bytes), in the view."""
+
+    audio = FileField(
+        "Audiobestand (.mp3, .ogg of .m4a)",
+        validators=[FileRequired("Kies een audiobestand (.mp3, .ogg of .m4a).")],
+    )
+
+
+class AudioRemoveForm(FlaskForm):
+    """Taking an audio guide away: a POST with its CSRF token."""

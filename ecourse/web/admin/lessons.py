@@ -12,18 +12,18 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ecourse.content import changes
+from ecourse.content import changes, media
 from ecourse.content.courses import course_by_slug
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Course, Lesson, LessonChange
 from ecourse.learners import lessonchanges as editing
 from ecourse.learners import reach
-from ecourse.web.admin.forms import LessonForm, MoveForm
+from ecourse.web.admin.forms import AudioForm, AudioRemoveForm, LessonForm, MoveForm
 from ecourse.web.admin.numbers import lesson_counts
 from ecourse.web.admin.routes import bp
 
@@ -132,14 +132,25 @@ def _save_draft(course: Course, lesson: Lesson | None, draft: reach.LessonDraft,
 def _editor(course: Course, lesson: Lesson | None, form: LessonForm):
     """The editor. Shown again after a POST (a form with problems, "Terug naar bewerken"),
     it holds text that was never saved: the page then warns before it is left."""
-    status = 400 if form.errors else 200
+    return editor_page(course, lesson, form, unsaved=request.method == "POST")
+
+
+def editor_page(course, lesson, form: LessonForm, unsaved: bool, audio_form=None):
+    """The editor page, with its lesson's audio guide (`audio`) and the form to upload one
+    (`audio_form`, holding the refusal of an upload that was not kept)."""
+    audio_form = audio_form or AudioForm()
+    status = 400 if form.errors or audio_form.errors else 200
     page = render_template(
         "admin/lesson_edit.html",
         course=course,
         lesson=lesson,
         form=form,
-        unsaved=request.method == "POST",
+        unsaved=unsaved,
         plain_save=changes.reaches_nobody(lesson, SimpleNamespace(status=form.status.data)),
+        audio=media.audio_facts(lesson.id) if lesson else None,
+        audio_form=audio_form,
+        remove_form=AudioRemoveForm(),
+        max_audio_mb=current_app.config["ECOURSE"]["MAX_AUDIO_MB"],
         section="lessons",
     )
     return page, status

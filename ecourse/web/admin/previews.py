@@ -29,6 +29,7 @@ FRAME_POLICY = "; ".join(
         "default-src 'none'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' https: data:",
+        "media-src 'self'",
         "frame-src 'self'",
         "frame-ancestors 'self'",
         "form-action 'none'",

@@ -1,8 +1,8 @@
 """Who may open what in the admin area: one table, checked before every admin view.
 
 An owner may do everything. An editor works on the lessons: the courses, the editor, the
-previews, a test email to themselves (and the previews its links open), and lesson files in
-and out; and on their own account.
+previews, a test email to themselves (and the previews its links open), lesson files in and
+out, and the exercises' audio guides; and on their own account.
 Nothing that shows a learner (the dashboard's numbers, subscribers, the audit page) and no
 admin management. Every endpoint not named here is for owners only, so a new page is closed
 to editors until someone decides otherwise.
@@ -19,6 +19,8 @@ EDITOR_ENDPOINTS = frozenset(
         "admin.new_lesson",
         "admin.edit_lesson",
         "admin.move_lesson",
+        "admin.upload_audio",
+        "admin.remove_audio",
         "admin.page_preview",
         "admin.email_preview",
         "admin.send_test",

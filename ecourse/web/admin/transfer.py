@@ -14,18 +14,21 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from ecourse.content import catalog, lessonwriter
+from ecourse.content import catalog, lessonwriter, mediafiles
 from ecourse.core.clock import utcnow
 from ecourse.core.statuses import LateRule
 from ecourse.learners import lessonchanges as editing
 from ecourse.web.admin.forms import ImportApplyForm, ImportForm
 from ecourse.web.admin.lessons import course_or_404
-from ecourse.web.admin.peopleimport import UPLOAD_REQUEST_BYTES
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import allows_upload
 
 MAX_FILES = 500
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+# Room for a course's audio guides (a few MB a lesson); text alone never comes near it.
+MAX_UNPACKED_BYTES = 250 * 1024 * 1024
+UPLOAD_REQUEST_BYTES = MAX_UNPACKED_BYTES + 64 * 1024
+# What a course folder holds: its text files and its media (`ecourse.content.mediafiles`).
+COURSE_SUFFIXES = {".md", ".yml", *mediafiles.AUDIO_TYPES, *mediafiles.PHOTO_TYPES}
 # A checked upload waits in a folder named for the moment it came in and a random part,
 # `1765000000-<22 characters>`, so clearing old ones reads the product's clock only.
 UPLOAD_NAME = re.compile(r"(?P<at>[0-9]{1,12})-[A-Za-z0-9_-]{22}")
@@ -117,9 +120,10 @@ def _apply_upload(apply_form: ImportApplyForm):
 
 def _run(folder: Path, rule: str, apply: bool):
     zone = current_app.config["ECOURSE"]["TIMEZONE"]
+    most = current_app.config["ECOURSE"]["MAX_AUDIO_MB"]
     try:
         report, imported = editing.import_files(
-            folder, zone, rule, current_user.email, utcnow(), apply=apply
+            folder, zone, rule, current_user.email, utcnow(), apply=apply, max_audio_mb=most
         )
     except catalog.ImportRefused as refused:
         # Say which file, never where it waits on the server.
@@ -184,7 +188,7 @@ def _extract(archive: zipfile.ZipFile, folder: Path) -> list[str]:
         path = PurePosixPath(info.filename)
         if path.is_absolute() or ".." in path.parts:
             return [f"{info.filename}: een pad buiten de map is niet toegestaan."]
-        if path.suffix not in {".md", ".yml"}:
+        if path.suffix.lower() not in COURSE_SUFFIXES:
             continue
         with archive.open(info) as source:  # the header's size may lie: count as we read
             data = source.read(left + 1)
@@ -197,4 +201,4 @@ def _extract(archive: zipfile.ZipFile, folder: Path) -> list[str]:
     return []
 
 
-TOO_BIG = "Uitgepakt groter dan 20 MB; dat is geen cursusmap."
+TOO_BIG = "Uitgepakt groter dan 250 MB; dat is geen cursusmap."

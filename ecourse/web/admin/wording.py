@@ -67,6 +67,7 @@ WORDS = {
     "admin_recovery_codes": "nieuwe herstelcodes gemaakt",
     "lesson_change": "les opgeslagen",
     "lesson_import": "lessen geïmporteerd",
+    "lesson_audio": "audio bij een oefening",
     "people_export": "deelnemers geëxporteerd",
     "people_import": "deelnemers geïmporteerd",
     "consent_export": "toestemmingen geëxporteerd",

@@ -77,6 +77,16 @@ def learner_lesson(course_slug: str, lesson_slug: str) -> Access:
     return Access(course, lesson, subscriber, enrollment, received)
 
 
+def refusal(access: Access):
+    """The page for someone whose lesson this is not (yet): without a learner, how to get
+    in; for a learner it has not reached, when it comes."""
+    course, subscriber = access.course, access.subscriber
+    if subscriber is None:
+        return render_template("learn/need_link.html", course=course), 403
+    zone = zone_for(subscriber, course)
+    return render_template("learn/locked.html", course=course, entry=access.entry(), zone=zone), 403
+
+
 def posted_lesson(course_slug: str, lesson_slug: str) -> Access:
     """The lesson a learner's form is about: 403 unless it is theirs, 400 without CSRF token."""
     access = learner_lesson(course_slug, lesson_slug)
@@ -91,13 +101,8 @@ def posted_lesson(course_slug: str, lesson_slug: str) -> Access:
 def lesson(course_slug: str, lesson_slug: str):
     access = learner_lesson(course_slug, lesson_slug)
     course, subscriber = access.course, access.subscriber
-    if subscriber is None:
-        return render_template("learn/need_link.html", course=course), 403
     if not access.received:
-        zone = zone_for(subscriber, course)
-        return render_template(
-            "learn/locked.html", course=course, entry=access.entry(), zone=zone
-        ), 403
+        return refusal(access)
     progress = service.record_opened(access.enrollment, access.lesson, utcnow())
     after_save = _after_save(request.args)
     return render_lesson(
