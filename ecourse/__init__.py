@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     brand.init_app(app)  # every page's academy: its name, its site, its privacy statement
 
     from ecourse.web import admin
+    from ecourse.web.coursepages import routes as pages
     from ecourse.web.embed import routes as embed
     from ecourse.web.learn import routes as learn
     from ecourse.web.links import routes as links
@@ -42,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse.web.signup import routes as signup
 
     admin.init_app(app)
-    blueprints = (signup, embed, learn, links, ops, preferences, privacy, providers, admin.routes)
-    for blueprint in blueprints:
+    blueprints = (signup, embed, learn, pages, links, ops, preferences, privacy, providers)
+    for blueprint in (*blueprints, admin.routes):
         app.register_blueprint(blueprint.bp)
     return app

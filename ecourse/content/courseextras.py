@@ -16,7 +16,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from ecourse.content import placeholders
+from ecourse.content import placeholders, worksheet
 
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
 FOLLOW_UP_KEYS = {"subject", "summary", "question"}
@@ -107,6 +107,8 @@ def _check(folder: Path, extras: CourseExtras, problems) -> None:
         _check_photo(folder, extras.teacher_photo, problems)
     if extras.follow_up_md:
         _check_follow_up(extras.follow_up_md, problems)
+    for problem in worksheet.problems(extras.worksheet_md):
+        problems.add(problem)
     for text in (extras.faq_md, extras.worksheet_md, extras.follow_up_md):
         for problem in placeholders.problems(text):
             problems.add(problem)

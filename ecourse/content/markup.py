@@ -76,6 +76,18 @@ def clean(html: str) -> Markup:
     return Markup(cleaned)
 
 
+_TITLE = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
+
+
+def split_title(markdown_text: str) -> tuple[str, str]:
+    """A page's own `# Title` on its first line, and the rest (a course's FAQ or worksheet
+    page shows the title as its heading; pages have no `h1` in their Markdown)."""
+    match = _TITLE.match(markdown_text or "")
+    if match is None:
+        return "", markdown_text or ""
+    return match.group(1).strip(), markdown_text[match.end() :]
+
+
 def plain_text(markdown_text: str) -> str:
     """The text of some Markdown for the plain-text part of an email: paragraphs apart,
     list markers kept, and each link's address after its text (`plaintext`)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import brand, greetings, markup, placeholders
+from ecourse.content import brand, care, greetings, markup, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
@@ -61,7 +61,13 @@ def shared_context(
     """Everything in an email that is the same for all its recipients in one language (or,
     when the lesson text has placeholders, for all of them with this `first_name`)."""
     _ = i18n.translations(language).gettext
-    context = {"course": course, "sender_name": sender_name(course, settings)}
+    context = {
+        "course": course,
+        "sender_name": sender_name(course, settings),
+        # Every email may carry the care line (`_care.txt`): the numbers and the help page.
+        "care": care.NUMBERS,
+        "care_url": links.external_url("pages.help"),
+    }
     if kind in SIGNUP_KINDS:
         days = settings.confirm_max_age_days
         preview = _("Nog één klik: bevestig je aanmelding voor %(title)s.")
@@ -262,11 +268,17 @@ def _message(rendered, to: str, course: Course, message_id: str, now: datetime, 
         text=rendered.text,
         html=rendered.html,
         sender=format_sender(sender_name(course, settings), settings.mail_from),
-        reply_to=settings.reply_to,
+        reply_to=reply_to(course, settings),
         message_id=message_id,
         date=now,
         headers=headers,
     )
+
+
+def reply_to(course: Course, settings: EngineSettings) -> str:
+    """Where a learner's reply goes: the course's own `reply_to`, else `ECOURSE_REPLY_TO`
+    (empty: replies go to the From address)."""
+    return course.reply_to or settings.reply_to
 
 
 def sender_name(course: Course, settings: EngineSettings) -> str:

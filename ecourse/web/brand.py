@@ -21,7 +21,7 @@ from ecourse.web import locale
 @dataclass(frozen=True)
 class Academy:
     name: str  # empty only on a site without a course and without ACADEMY_NAME or MAIL_FROM name
-    url: str  # the academy's own site, else this course's landing page
+    url: str  # the academy's own site (the course's, else the setting's), else the landing page
     privacy_url: str
 
 
@@ -43,9 +43,16 @@ def _academy(course) -> Academy:
     values = current_app.config["ECOURSE"]
     return Academy(
         name=brand.academy_name(course, values["ACADEMY_NAME"], values["MAIL_FROM"]),
-        url=values["ACADEMY_URL"] or _landing(course),
+        url=_site(course, values["ACADEMY_URL"]),
         privacy_url=values["PRIVACY_URL"] or url_for("privacy.page"),
     )
+
+
+def _site(course, configured: str) -> str:
+    """The course's `academy.url`, else `ACADEMY_URL`, else this course's landing page."""
+    if course is not None and course.academy_url:
+        return course.academy_url
+    return configured or _landing(course)
 
 
 def _landing(course) -> str:
