@@ -186,3 +186,12 @@ def test_a_course_without_the_files_has_no_pages_and_no_links(two_courses, clien
         page = client.get(url).text
         assert "/vragen" not in page and "/werkblad" not in page, url
         assert "Je docent" not in page
+
+
+def test_an_import_with_an_unknown_worksheet_marker_is_refused(app, course_files):
+    from ecourse.content.catalog import ImportRefused, import_path
+
+    (course_files.root / "worksheet.md").write_text("## Een\n\n[[zakkart]]\n", encoding="utf-8")
+    with pytest.raises(ImportRefused) as refused:
+        import_path(course_files.root, "Europe/Amsterdam", START)
+    assert any("unknown marker [[zakkart]]" in problem for problem in refused.value.problems)
