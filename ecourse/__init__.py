@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     brand.init_app(app)  # every page's academy: its name, its site, its privacy statement
 
     from ecourse.web import admin
+    from ecourse.web.coursepages import routes as pages
     from ecourse.web.embed import routes as embed
     from ecourse.web.followup import routes as followup
     from ecourse.web.learn import routes as learn
@@ -43,18 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ecourse.web.signup import routes as signup
 
     admin.init_app(app)
-    blueprints = (
-        signup,
-        embed,
-        followup,
-        learn,
-        links,
-        ops,
-        preferences,
-        privacy,
-        providers,
-        admin.routes,
-    )
-    for blueprint in blueprints:
+    blueprints = (signup, embed, followup, learn, pages, links, ops, preferences, privacy)
+    for blueprint in (*blueprints, providers, admin.routes):
         app.register_blueprint(blueprint.bp)
     return app

@@ -43,11 +43,18 @@ def _test_email(client, outbox, page: str = EDITOR, **fields):
 
 
 def _our_links(message) -> list[str]:
-    """Every link to this site in both parts and the headers, as a mail client shows them."""
+    """Every link to this site in both parts and the headers, as a mail client shows them,
+    but the public help page (`/hulp`) that every lesson email links to as it is."""
     html = (message.html or "").replace("&amp;", "&")
     headers = " ".join(value for _, value in message.headers)
     found = LINK.findall(message.text + " " + html + " " + headers)
-    return sorted({link.rstrip(">") for link in found if link.startswith(BASE_URL)})
+    public = {f"{BASE_URL}/hulp"}
+    return sorted({link.rstrip(">") for link in found if link.startswith(BASE_URL)} - public)
+
+
+def test_a_test_email_links_the_public_help_page_as_it_is(admin_client, outbox):
+    message = _test_email(admin_client, outbox)
+    assert f"Meer hulp: {BASE_URL}/hulp" in message.text
 
 
 # Saving: a plain "Opslaan" for a draft; the reach step for whatever reaches learners.

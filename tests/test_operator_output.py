@@ -56,6 +56,13 @@ def _only_error_line(done: subprocess.CompletedProcess) -> str:
     return line
 
 
+def only_the_course_warnings(stderr: str) -> bool:
+    """No Alembic INFO lines: only what the bundled course still lacks (its invitation is a
+    placeholder and replies have no address: `tests/test_readiness.py`)."""
+    prefix = "warning: course lichaam-en-hechting: "
+    return all(line.startswith(prefix) for line in stderr.splitlines())
+
+
 def test_init_says_it_created_then_that_nothing_was_left_to_do(fresh):
     first = ecourse(fresh, "init")
     again = ecourse(fresh, "init")
@@ -67,7 +74,7 @@ def test_init_says_it_created_then_that_nothing_was_left_to_do(fresh):
     assert again.stdout.splitlines()[0] == (
         f"the database schema was already up to date (migration {head}) at {_database(fresh)}"
     )
-    assert first.stderr == "" and again.stderr == ""  # no Alembic INFO lines
+    assert only_the_course_warnings(first.stderr) and only_the_course_warnings(again.stderr)
 
 
 def test_init_names_the_migrations_it_ran_on_an_older_database(fresh):
@@ -78,7 +85,7 @@ def test_init_names_the_migrations_it_ran_on_an_older_database(fresh):
         f"upgraded the database schema from migration 0005 to {newest_revision()} "
         f"at {_database(fresh)}"
     )
-    assert done.stderr == ""
+    assert only_the_course_warnings(done.stderr)
 
 
 def test_debug_log_level_shows_each_migration(fresh):

@@ -39,6 +39,7 @@ def import_command(app: Flask, path: Path | None, late_rule: str, dry_run: bool)
     recorded with who it reaches, like a change saved in the admin's editor.
     """
     import_and_report(path, late_rule, apply=not dry_run)
+    warn_about_readiness()
     if dry_run:
         click.echo("dry run: nothing was changed")
 
@@ -91,6 +92,36 @@ def import_and_report(
     click.echo(f"unchanged: {len(report.unchanged)} lesson(s)")
     for name in report.not_in_files:
         click.echo(f"left alone (in the database, not in the files): {name}")
+
+
+def warn_about_readiness() -> None:
+    """A warning on stderr (never an error) for each course not ready for real learners:
+    an invitation link that is empty or a placeholder, or lessons that ask for a reply
+    with nowhere for it to go (`ecourse.content.readiness`)."""
+    from sqlalchemy import select
+
+    from ecourse.content import readiness
+    from ecourse.core.db import db
+    from ecourse.core.models import Course
+
+    fallback = current_app.config["ECOURSE"]["REPLY_TO"]
+    for course in db.session.scalars(select(Course).order_by(Course.id)):
+        if readiness.invitation_missing(course):
+            shown = course.cta_url or "empty"
+            _warn(
+                f"course {course.slug}: the invitation link (call_to_action.url in course.yml) "
+                f"is a placeholder ({shown}); set the academy's real page before real people "
+                "reach the last lesson"
+            )
+        if readiness.reply_address_missing(course, fallback):
+            _warn(
+                f"course {course.slug}: its lessons ask for an answer, but replies have no "
+                "address: set reply_to in course.yml or ECOURSE_REPLY_TO"
+            )
+
+
+def _warn(text: str) -> None:
+    click.echo(f"warning: {text}", err=True)
 
 
 def lessons_folder() -> Path:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ecourse.cli.admins import admin_group
 from ecourse.cli.app import safe_url, with_app, with_current_schema
 from ecourse.cli.backup import backup_command, restore_command
-from ecourse.cli.lessons import import_and_report, lessons_group
+from ecourse.cli.lessons import import_and_report, lessons_group, warn_about_readiness
 
 # Backends that deliver to real inboxes, where links must work for the learner.
 REAL_MAIL_BACKENDS = {"smtp", "postmark"}
@@ -54,6 +54,7 @@ def init(app: Flask) -> None:
 
     click.echo(describe_schema_change(upgrade_schema(), safe_url(app)))
     import_lessons_from(None)
+    warn_about_readiness()
 
 
 def describe_schema_change(change, where: str) -> str:

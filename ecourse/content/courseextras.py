@@ -16,7 +16,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from ecourse.content import placeholders
+from ecourse.content import markup, placeholders, worksheet
 
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
 FOLLOW_UP_KEYS = {"subject", "summary", "question"}
@@ -89,14 +89,12 @@ def academy_name(data: dict) -> str:
 
 
 def page(text: str) -> Page | None:
-    """A page as stored, read; None when the course has none."""
+    """A page as stored, read (`markup.split_title`, as the page shows it); None when the
+    course has none."""
     if not text.strip():
         return None
-    try:
-        post = frontmatter.loads(text)
-    except (yaml.YAMLError, ValueError):
-        return None
-    return Page(title=_string(post.metadata.get("title")), body_md=post.content.strip())
+    title, body = markup.split_title(text)
+    return Page(title=title, body_md=body.strip())
 
 
 def follow_up(text: str) -> FollowUp | None:
@@ -129,6 +127,8 @@ def _check(folder: Path, extras: CourseExtras, problems) -> None:
             _check_page(name, text, problems)
     if extras.follow_up_md:
         _check_follow_up(extras.follow_up_md, problems)
+    for problem in worksheet.problems(extras.worksheet_md):
+        problems.add(problem)
     for text in (extras.faq_md, extras.worksheet_md, extras.follow_up_md):
         for problem in placeholders.problems(text):
             problems.add(problem)

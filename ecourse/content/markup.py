@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import frontmatter
 import nh3
+import yaml
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -74,6 +76,30 @@ def clean(html: str) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(cleaned)
+
+
+_TITLE = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
+
+
+def split_title(markdown_text: str) -> tuple[str, str]:
+    """A page's title, from its front matter (`title:`) or its own `# Title` on the first
+    line, and the rest (a course's FAQ or worksheet page shows the title as its heading;
+    pages have no `h1` in their Markdown)."""
+    text = markdown_text or ""
+    if text.startswith("---"):
+        try:
+            post = frontmatter.loads(text)
+        except (yaml.YAMLError, ValueError):
+            post = None
+        if post is not None and isinstance(post.metadata.get("title", ""), str):
+            title = post.metadata.get("title", "").strip()
+            text = post.content
+            if title:
+                return title, text
+    match = _TITLE.match(text)
+    if match is None:
+        return "", text
+    return match.group(1).strip(), text[match.end() :]
 
 
 def plain_text(markdown_text: str) -> str:

@@ -146,7 +146,11 @@ SETTINGS: tuple[Setting, ...] = (
         "built-in one at `/privacy`, written from what ecourse stores and these settings.",
         parse_web_address,
     ),
-    Setting("REPLY_TO", "", "Reply-To address for every email; empty for none."),
+    Setting(
+        "REPLY_TO",
+        "",
+        "Reply-To address for the emails of a course whose `course.yml` names no `reply_to`; empty for none.",
+    ),
     Setting(
         "UNSUBSCRIBE_MAILTO",
         "",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import brand, greetings, markup, media, placeholders
+from ecourse.content import brand, care, greetings, markup, media, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
@@ -67,7 +67,13 @@ def shared_context(
     when the lesson text has placeholders, for all of them with this `first_name`).
     `has_audio`: the lesson's exercise has an audio guide, which a lesson email mentions."""
     _ = i18n.translations(language).gettext
-    context = {"course": course, "sender_name": sender_name(course, settings)}
+    context = {
+        "course": course,
+        "sender_name": sender_name(course, settings),
+        # Every email may carry the care line (`_care.txt`): the numbers and the help page.
+        "care": care.NUMBERS,
+        "care_url": links.external_url("pages.help"),
+    }
     if kind in SIGNUP_KINDS:
         return context | {
             "valid_days": settings.confirm_max_age_days,
@@ -310,11 +316,17 @@ def _message(rendered, to: str, course: Course, message_id: str, now: datetime, 
         text=rendered.text,
         html=rendered.html,
         sender=format_sender(sender_name(course, settings), settings.mail_from),
-        reply_to=settings.reply_to,
+        reply_to=reply_to(course, settings),
         message_id=message_id,
         date=now,
         headers=headers,
     )
+
+
+def reply_to(course: Course, settings: EngineSettings) -> str:
+    """Where a learner's reply goes: the course's own `reply_to`, else `ECOURSE_REPLY_TO`
+    (empty: replies go to the From address)."""
+    return course.reply_to or settings.reply_to
 
 
 def sender_name(course: Course, settings: EngineSettings) -> str:

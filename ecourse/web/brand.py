@@ -21,7 +21,7 @@ from ecourse.web import locale
 @dataclass(frozen=True)
 class Academy:
     name: str  # empty only on a site without a course and without ACADEMY_NAME or MAIL_FROM name
-    url: str  # the academy's own site, else this course's landing page
+    url: str  # the academy's own site (the course's, else the setting's), else the landing page
     privacy_url: str
 
 

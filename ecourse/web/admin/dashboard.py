@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ecourse.content import courses
+from ecourse.content import courses, readiness
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.core.models import Course
@@ -82,6 +82,10 @@ def dashboard():
         feedback=feedback(course, periods.start(period, now, zone)),
         health=numbers.sending_health(),
         paused=health.paused_until(now),
+        invitation_missing=readiness.invitation_missing(course),
+        reply_missing=readiness.reply_address_missing(
+            course, current_app.config["ECOURSE"]["REPLY_TO"]
+        ),
     )
 
 
