@@ -146,6 +146,9 @@ def test_new_subscriber_receives_all_seven_lessons_and_pages_show_everything(rea
             assert button not in text, f"{slug}: call to action too early"
             assert course.cta_text not in text, f"{slug}: call to action too early"
         assert course.cta_url in lessons[-1].text
+        # The invitation comes as a PS, after the teacher has signed the lesson.
+        signed, after = lessons[-1].text.split(course.teacher_name, 1)
+        assert course.cta_url not in signed and f"PS: {course.cta_text}" in after
         assert not any(course.cta_url in message.text for message in lessons[:-1])
         db.session.remove()
         db.engine.dispose()
