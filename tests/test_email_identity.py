@@ -85,7 +85,7 @@ def test_without_a_teacher_the_academy_signs_alone(app, outbox):
     enrolled("alleen@example.org", START)
     run_pass(START)
     for message in outbox:
-        assert "Hartelijke groet,\nAcademie Test\n\n--" in message.text
+        assert "Hartelijke groet,\nAcademie Test\n\n\n--" in message.text
         assert "Hartelijke groet,<br>Academie Test</p>" in message.html
 
 
