@@ -4,6 +4,8 @@ ECOURSE_REPLY_TO), and every lesson email ends with the care line and a link to 
 
 from __future__ import annotations
 
+import re
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,7 +87,7 @@ def test_without_a_teacher_the_academy_signs_alone(app, outbox):
     enrolled("alleen@example.org", START)
     run_pass(START)
     for message in outbox:
-        assert "Hartelijke groet,\nAcademie Test\n\n\n--" in message.text
+        assert re.search(r"Hartelijke groet,\nAcademie Test\n+--", message.text), message.text
         assert "Hartelijke groet,<br>Academie Test</p>" in message.html
 
 
