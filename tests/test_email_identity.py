@@ -5,7 +5,6 @@ ECOURSE_REPLY_TO), and every lesson email ends with the care line and a link to 
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime, timedelta
 
 import pytest
