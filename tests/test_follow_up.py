@@ -244,7 +244,7 @@ def test_without_dates_the_email_points_at_the_site(course_files, app, outbox):
     moment = expected_moment(enrollment_of(subscriber))
     run_until(moment, moment + timedelta(days=1))
     [mail] = follow_up_mails(outbox)
-    assert "De volgende data" not in mail.text
+    assert "De volgende datums" not in mail.text
     assert "site van de academie" in mail.text
     assert "<ul>" not in mail.html
 

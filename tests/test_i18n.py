@@ -321,7 +321,7 @@ def test_signing_up_for_an_english_course_is_english_from_form_to_welcome(
 ):
     landing = client.get("/c/welcome").text
     assert '<html lang="en">' in landing and "Send me the first lesson" in landing
-    assert "Yes, send me the free e-course ‘Breathing room’: 3 lessons by email" in landing
+    assert "Yes, send me the free e-course ‘Breathing room’: three lessons by email" in landing
     assert (
         "Your email address" in landing and "Your first name (you can leave this empty)" in landing
     )
