@@ -288,7 +288,7 @@ def test_consent_export_holds_every_consent_of_the_course_in_the_local_period(
     sign_up("andere-cursus@example.org", WINTER, course=course_by_slug("tweede"))
     sign_up("te-vroeg@example.org", WINTER - timedelta(hours=1))  # 28 March, 23:30 local
     sign_up("te-laat@example.org", SUMMER)  # 2 July, 00:15 local
-    # A fourth lesson changes the consent text ("4 lessen"): a second version from now on.
+    # A fourth lesson changes the consent text ("vier lessen"): a second version from now on.
     course_files.lesson("04-les-4", title="Les nummer 4", day=6)
     import_path(Path(settings["LESSONS_DIR"]), "Europe/Amsterdam", WINTER)
     sign_up("laatste-dag@example.org", SUMMER - timedelta(hours=1))  # 1 July, 23:15 local
@@ -304,10 +304,10 @@ def test_consent_export_holds_every_consent_of_the_course_in_the_local_period(
     assert first["confirmed_local"] == "2026-03-29T01:30:00+01:00"
     assert first["ip_address"] == "192.0.2.7"
     assert first["source"] == '\'=HYPERLINK("https://x.test")'  # not a formula
-    assert first["text"] == consent.text and "3 lessen" in consent.text
+    assert first["text"] == consent.text and "drie lessen" in consent.text
     assert first["text_sha256"] == hashlib.sha256(consent.text.encode()).hexdigest()
     assert (first["text_version"], last["text_version"]) == ("v1", "v2")
-    assert "4 lessen" in last["text"] and last["confirmed_utc"] == ""
+    assert "vier lessen" in last["text"] and last["confirmed_utc"] == ""
     assert (first["status_now"], last["status_now"]) == ("active", "pending")
 
 

@@ -111,6 +111,7 @@ def test_an_upload_without_a_file_or_a_csrf_token_changes_nothing(admin_client):
     assert media.audio_facts(lesson().id) is None
 
 
+@pytest.mark.clock
 def test_the_size_limit_is_a_setting_and_a_bigger_request_is_refused_unread(make_app):
     app = make_app(MAX_AUDIO_MB="1")
     accounts.create(ADMIN_EMAIL, ADMIN_PASSWORD, datetime.now(UTC))
@@ -196,6 +197,7 @@ def test_a_lesson_not_yet_received_or_a_stranger_gets_the_lesson_pages_refusal(l
     assert stranger.get("/les/testcursus/bestaat-niet/audio").status_code == 404
 
 
+@pytest.mark.clock
 def test_the_teacher_photo_is_public_and_cacheable(app, client, course_files):
     assert client.get("/cursus/testcursus/docent").status_code == 404
     from ecourse.web.learn.media import teacher_photo_url

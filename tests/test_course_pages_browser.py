@@ -14,20 +14,16 @@ from playwright.sync_api import expect
 from tests.browserkit import ARTIFACTS, look
 from tests.conftest import BASE_URL
 from tests.factories import enrolled, run_until
-from tests.test_course_pages import FAQ, START, TEL_LINKS, WORKSHEET
+from tests.test_course_pages import (  # noqa: F401  (course_files: the course with its pages)
+    START,
+    TEL_LINKS,
+    course_files,
+)
 from tests.web import link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture
-def course_files(course_files):
-    course_files.course(teacher={"name": "Mirjam de Vries", "bio": "Lichaamsgericht therapeut."})
-    (course_files.root / "faq.md").write_text(FAQ, encoding="utf-8")
-    (course_files.root / "worksheet.md").write_text(WORKSHEET, encoding="utf-8")
-    return course_files
 
 
 @pytest.fixture

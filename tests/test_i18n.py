@@ -277,7 +277,7 @@ def test_the_preferences_page_is_english_and_so_is_a_previewed_change(client, en
     )
     assert saved.status_code == 302
     after = client.get("/voorkeuren/").text
-    assert "Saved: pause." in after and "Paused until" in after
+    assert "Your course is paused." in after and "Paused until" in after
     for text in (page, preview.text, after):
         assert_english(text)
 
@@ -404,7 +404,7 @@ def test_a_learner_of_an_open_course_chooses_english_and_their_emails_follow(
     event = db.session.scalar(select(Event).where(Event.action == "language"))
     assert (event.actor, event.detail) == ("learner", "en")
     after = client.get("/voorkeuren/").text
-    assert '<html lang="en">' in after and "Saved: your language." in after
+    assert '<html lang="en">' in after and "Your language is saved." in after
     run_pass(datetime.now(UTC) + timedelta(days=3))
     lesson = next(m for m in outbox if "Shoulders" in m.subject)
     assert lesson.subject == "Lesson 2: Shoulders"

@@ -86,11 +86,11 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     expect(page.get_by_role("heading", name="Pauzeren: zo worden je lessen dan")).to_be_visible()
     journey.check("pause-preview")
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    expect(page.get_by_text("Opgeslagen: pauzeren.")).to_be_visible()
+    expect(page.get_by_text("Je cursus is gepauzeerd.")).to_be_visible()
     expect(page.get_by_text("Gepauzeerd tot").first).to_be_visible()
     page.get_by_role("button", name="Bekijk de data als ik nu hervat").click()
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    expect(page.get_by_text("Opgeslagen: hervatten.")).to_be_visible()
+    expect(page.get_by_text("Je cursus gaat weer verder.")).to_be_visible()
     page.get_by_label("Extra dagen tussen twee lessen").select_option("2")
     page.locator("#tempo").locator("..").get_by_role("button").click()
     expect(

@@ -75,7 +75,7 @@ def test_a_pause_is_shown_with_its_new_dates_and_saved_only_on_the_second_click(
     assert paused.status == "paused"
     assert paused.paused_until - paused.paused_at == timedelta(days=14)
     page = client.get(PAGE)
-    assert "Opgeslagen: pauzeren." in page.text and "Gepauzeerd tot" in page.text
+    assert "Je cursus is gepauzeerd." in page.text and "Gepauzeerd tot" in page.text
 
 
 def proposal_of(response) -> str:

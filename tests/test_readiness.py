@@ -89,6 +89,7 @@ def test_lessons_that_ask_for_an_answer_want_a_reply_address(env, course_files, 
     assert run("lessons", "import").stderr == ""
 
 
+@pytest.mark.clock
 def test_the_dashboard_shows_a_notice_until_the_invitation_is_real(admin_client, course_files):
     page = admin_client.get("/admin/").text
     assert "De uitnodiging aan het eind van de cursus wijst nog nergens heen." in page

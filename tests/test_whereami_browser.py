@@ -68,7 +68,7 @@ def pause_and_resume(tour: Tour, server_site: str) -> None:
     tour.check("overview-paused")
     page.get_by_role("button", name="Hervatten").click()
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    expect(page.get_by_text("Opgeslagen: hervatten.")).to_be_visible()
+    expect(page.get_by_text("Je cursus gaat weer verder.")).to_be_visible()
 
 
 def stop_and_go_on(tour: Tour, server_site: str, smtp_server) -> None:
@@ -85,7 +85,7 @@ def stop_and_go_on(tour: Tour, server_site: str, smtp_server) -> None:
     page.get_by_role("button", name="Open mijn pagina").click()
     page.get_by_role("button", name="Verder waar je was").click()
     page.get_by_role("button", name="Ja, zo opslaan").click()
-    expect(page.get_by_text("Opgeslagen: verder waar je was.")).to_be_visible()
+    expect(page.get_by_text("Je gaat verder waar je was.")).to_be_visible()
     zone = page.get_by_label("In welke tijdzone?")
     assert zone.locator("option").first.get_attribute("value") == "Europe/Amsterdam"
     expect(zone.locator('option[value="Factory"]')).to_have_count(0)

@@ -158,6 +158,17 @@ TITLES = {
     "verder": _l("Verder waar je was"),
     "tijd": _l("Tijdstip en tijdzone"),
 }
+# What the page says once a change is saved: a whole sentence for each.
+SAVED = {
+    "pauzeren": _l("Je cursus is gepauzeerd. Je nieuwe datums staan hieronder."),
+    "hervatten": _l("Je cursus gaat weer verder. Je nieuwe datums staan hieronder."),
+    "tempo": _l("Je nieuwe tempo is opgeslagen. Je nieuwe datums staan hieronder."),
+    "nu": _l("De volgende les is onderweg; de lessen daarna houden dezelfde afstand."),
+    "opnieuw": _l("Je begint opnieuw bij les 1, op het eerstvolgende verzendmoment."),
+    "stoppen": _l("Je bent gestopt met deze cursus. Je krijgt er geen lessen meer van."),
+    "verder": _l("Je gaat verder waar je was. Je nieuwe datums staan hieronder."),
+    "tijd": _l("Je nieuwe tijdstip en tijdzone zijn opgeslagen."),
+}
 
 
 @bp.post("/<course_slug>/<change>")
@@ -216,7 +227,7 @@ def _preview_or_save(subscriber, change: str, form, apply):
     db.session.commit()
     current.engine().settle()  # a pause holds from the moment it is saved
     wake()  # "next lesson now" should leave within seconds
-    flash(_("Opgeslagen: %(change)s.", change=str(TITLES[change]).lower()), "done")
+    flash(str(SAVED[change]), "done")
     return redirect(url_for("preferences.page") + "#je-lessen")
 
 
@@ -256,5 +267,5 @@ def change_language():
     journal.record(subscriber, "language", form.language.data, journal.LEARNER, now)
     db.session.commit()
     refresh()  # the confirmation below already speaks the new language
-    flash(_("Opgeslagen: je taal."), "done")
+    flash(_("Je taal is opgeslagen."), "done")
     return redirect(url_for("preferences.page") + "#taal")
