@@ -63,7 +63,7 @@ def test_no_broken_internal_links(lesson):
     slugs = {each.slug for each in LESSONS}
     html = render(lesson.body_md + "\n\n" + lesson.exercise_md + "\n\n" + lesson.reflection_md)
     for href in re.findall(r'href="([^"]+)"', html):
-        if href.startswith(("https://", "mailto:")):
+        if href.startswith(("https://", "mailto:", "tel:")):
             continue
         target = href.rstrip("/").rsplit("/", 1)[-1]
         assert target in slugs, f"{lesson.slug}: link to {href} does not reach a lesson"
@@ -388,3 +388,11 @@ def test_the_follow_up_email_fits_its_form():
     assert 100 <= word_count(text) <= 200, word_count(text)
     assert "les 5" in text and "werkblad" in text
     assert not any(word in text for word in CARE_NOTE_WORDS)
+
+
+def test_the_helplines_in_the_lessons_are_a_tap_to_call():
+    for slug in ("01-welkom", "06-drie-lagen"):
+        lesson = next(each for each in LESSONS if each.slug == slug)
+        html = str(render(lesson.body_md))
+        assert 'href="tel:08002000" rel="noopener noreferrer">0800-2000</a>' in html, slug
+        assert 'href="tel:1712" rel="noopener noreferrer">1712</a>' in html, slug

@@ -89,6 +89,10 @@ def test_the_help_page_has_every_number_and_needs_no_link(client):
     for link in TEL_LINKS:
         assert link in page.text
     assert "huisartsenpost" in page.text and "Zelfmoordlijn" in page.text
+    # Veilig Thuis for those the lessons tell that distance can be healthy, a tap away too.
+    assert '<a href="tel:08002000">0800-2000</a>' in page.text
+    assert '<a href="tel:1712">1712</a>' in page.text
+    assert page.text.count('href="tel:08000113"') == 2  # "Nu iemand spreken" and the list
     assert "<h1>Hulp, dag en nacht</h1>" in page.text
     assert 'class="care-local"' not in page.text  # "your local emergency number": English only
 

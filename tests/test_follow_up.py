@@ -249,6 +249,24 @@ def test_without_dates_the_email_points_at_the_site(course_files, app, outbox):
     assert "<ul>" not in mail.html
 
 
+def test_an_invitation_to_the_site_itself_is_not_repeated(course_files, app, outbox):
+    write_follow_up(course_files, dates=())
+    site = "https://academie.test/"
+    course_files.course(
+        academy={"url": site},
+        call_to_action={"url": site, "text": "Kom kennismaken"},
+        follow_up={"days": 7},
+    )
+    reimport(course_files)
+    subscriber = through_the_course()
+    moment = expected_moment(enrollment_of(subscriber))
+    run_until(moment, moment + timedelta(days=1))
+    [mail] = follow_up_mails(outbox)
+    assert len(re.findall(re.escape(site) + r"(?=\s)", mail.text)) == 1
+    assert "Kom kennismaken: " + site in mail.text
+    assert "site van de academie" not in mail.text
+
+
 # Answering
 
 

@@ -88,7 +88,7 @@ def change_the_pace(journey: Journey, preferences_link: str) -> None:
     page.get_by_role("button", name="Ja, zo opslaan").click()
     expect(page.get_by_text("Je cursus is gepauzeerd.")).to_be_visible()
     expect(page.get_by_text("Gepauzeerd tot").first).to_be_visible()
-    page.get_by_role("button", name="Bekijk de data als ik nu hervat").click()
+    page.get_by_role("button", name="Bekijk de datums als ik nu hervat").click()
     page.get_by_role("button", name="Ja, zo opslaan").click()
     expect(page.get_by_text("Je cursus gaat weer verder.")).to_be_visible()
     page.get_by_label("Extra dagen tussen twee lessen").select_option("2")

@@ -28,6 +28,8 @@ class CareNumbers:
     emergency: Number  # direct danger
     belgium: Number  # the Zelfmoordlijn in Belgium
     belgium_site: str
+    abuse: Number  # Veilig Thuis: belittled, threatened or hurt at home
+    belgium_abuse: Number  # its Belgian counterpart, 1712
 
 
 NUMBERS = CareNumbers(
@@ -37,4 +39,6 @@ NUMBERS = CareNumbers(
     emergency=Number("112", "112"),
     belgium=Number("1813", "1813"),
     belgium_site="https://www.zelfmoord1813.be",
+    abuse=Number("0800-2000", "08002000"),
+    belgium_abuse=Number("1712", "1712"),
 )

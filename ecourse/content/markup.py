@@ -72,7 +72,7 @@ def clean(html: str) -> Markup:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https", "mailto", "tel"},
         link_rel="noopener noreferrer",
     )
     return Markup(cleaned)
