@@ -64,6 +64,7 @@ class _Handler:
             self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
         try:
             if any(rcpt.startswith("slow") for rcpt in envelope.rcpt_tos):
+                self.server.slow_content = envelope.original_content  # read while it waits
                 self.server.slow_started.set()
                 await asyncio.sleep(self.server.slow_seconds)
             elif self.server.every_message_seconds:
@@ -93,6 +94,7 @@ class SMTPServer:
         self.slow_seconds = slow_seconds
         self.every_message_seconds = 0.0
         self.slow_started = threading.Event()
+        self.slow_content = b""  # the slow message, before the relay has answered
         self.refuse_sender = ""
         self.lock = threading.Lock()
         self.port = free_port()

@@ -71,6 +71,39 @@ def test_lesson_link_token_is_unguessable_and_forgery_is_refused(client, learner
     assert forged.status_code == 400 and "werkt niet" in forged.text
 
 
+@pytest.mark.clock
+def test_a_lesson_opens_from_its_email_before_the_pass_has_recorded_the_send(make_app, smtp_server):
+    """The relay delivers, the learner clicks, and only then does the relay answer the pass:
+    the lesson is theirs already (its delivery is still `sending`)."""
+    from email import message_from_bytes, policy
+
+    smtp_server.slow_seconds = 0
+    app = make_app(**smtp_server.settings)
+    now = datetime.now(UTC)
+    enrolled("slow@example.org", now)  # its confirmation goes at once
+    db.session.commit()
+    smtp_server.slow_started.clear()
+    smtp_server.slow_seconds = 8  # lesson 1 waits for the relay's answer
+
+    def send_in_background():
+        with app.app_context():
+            run_pass(now)
+
+    sending = threading.Thread(target=send_in_background)
+    sending.start()
+    try:
+        assert smtp_server.slow_started.wait(10)
+        message = message_from_bytes(smtp_server.slow_content, policy=policy.default)
+        link = link_in(message.get_body(("plain",)).get_content(), "/l/").replace(BASE_URL, "")
+        client = app.test_client()
+        page = client.get(link, follow_redirects=True)
+        status = db.session.scalar(select(Delivery.status).where(Delivery.lesson_id.is_not(None)))
+        assert status == "sending"  # the pass is still waiting for the relay's answer
+        assert page.status_code == 200 and "<h1>Les nummer 1</h1>" in page.text
+    finally:
+        sending.join(30)
+
+
 def test_upcoming_lesson_is_locked_with_its_local_date(client, learner, outbox):
     client.get(lesson_link(outbox))
     page = client.get("/les/testcursus/02-les-2")

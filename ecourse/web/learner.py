@@ -67,14 +67,16 @@ def enrollment_for(subscriber: Subscriber, lesson: Lesson) -> Enrollment | None:
 
 
 def received(enrollment: Enrollment, lesson: Lesson) -> bool:
-    """Whether this lesson reached this learner (in any round): one indexed look-up."""
+    """Whether this lesson reached this learner (in any round): one indexed look-up. A
+    lesson being handed over counts: the relay may deliver it, and the learner click its
+    link, before the pass has recorded the relay's answer."""
     found = db.session.scalar(
         select(Delivery.id)
         .where(
             Delivery.enrollment_id == enrollment.id,
             Delivery.lesson_id == lesson.id,
             Delivery.kind == DeliveryKind.LESSON,
-            Delivery.status == DeliveryStatus.SENT,
+            Delivery.status.in_((DeliveryStatus.SENT, DeliveryStatus.SENDING)),
         )
         .limit(1)
     )
