@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.accessibility import assert_accessible
+from tests.accessibility import AUDITS, assert_accessible
 from tests.factories import process_environment
 from tests.smtpserver import free_port
 
@@ -117,5 +117,12 @@ def look(page, where: str, shot: str) -> None:
     assert_accessible(page, where)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{where} scrolls sideways ({width}px)"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    shoot(page, ARTIFACTS / f"{shot}.png", full_page=True)
+
+
+def shoot(target, path: Path, **options) -> None:
+    """A screenshot of a page or an element, kept at `path` to be looked at; taken where the
+    axe checks run (tests/accessibility.py's AUDITS)."""
+    if AUDITS:
+        path.parent.mkdir(exist_ok=True)
+        target.screenshot(path=str(path), **options)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ecourse.core.db import db
 from ecourse.core.models import Enrollment
 from ecourse.worker.passes import run_pass
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.factories import enrolled, process_environment
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -63,7 +63,7 @@ def test_admin_adds_a_lesson_sees_its_reach_and_it_arrives(
     assert "Hoi Anna, vandaag" in html_part.locator("body").inner_text(timeout=10_000)
     page.wait_for_timeout(1000)  # let the last typing's refresh land before the picture
     preview.locator("h1").wait_for()
-    page.screenshot(path=str(ARTIFACTS / "admin-editor.png"), full_page=True)
+    shoot(page, ARTIFACTS / "admin-editor.png", full_page=True)
 
     page.get_by_role("button", name="Controleren: wie krijgt deze les en wanneer?").click()
     assert page.locator("h1").inner_text() == 'Wie krijgt "Adem in je buik" en wanneer?'
@@ -71,7 +71,7 @@ def test_admin_adds_a_lesson_sees_its_reach_and_it_arrives(
     assert "1\nkrijgen deze les op hun plek" in stats or "1 krijgen deze les" in stats
     page.get_by_text("De eerste 1 deelnemers").click()
     assert "leerling@example.org" in page.content()
-    page.screenshot(path=str(ARTIFACTS / "admin-reach.png"), full_page=True)
+    shoot(page, ARTIFACTS / "admin-reach.png", full_page=True)
     page.get_by_role("button", name="Opslaan").click()
     assert "Les opgeslagen" in page.locator(".flash").inner_text()
     expect(page.get_by_role("link", name="Adem in je buik")).to_be_visible()
@@ -97,10 +97,10 @@ def test_admin_adds_a_lesson_sees_its_reach_and_it_arrives(
     page.get_by_role("link", name="Overzicht").click()
     assert page.locator("table.signups").count() == 1
     assert page.locator("table.funnel caption", has_text="Adem in je buik").count() == 1
-    page.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
+    shoot(page, ARTIFACTS / "admin-dashboard.png", full_page=True)
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{server}/admin/")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the dashboard scrolls sideways on a phone ({width}px)"
-    phone.screenshot(path=str(ARTIFACTS / "admin-dashboard-phone.png"), full_page=True)
+    shoot(phone, ARTIFACTS / "admin-dashboard-phone.png", full_page=True)

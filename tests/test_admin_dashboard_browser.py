@@ -11,7 +11,7 @@ import pytest
 from ecourse.web import learner as learn_service
 from ecourse.worker.passes import run_pass
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.factories import enrolled, run_until, sign_up, the_course
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -103,10 +103,8 @@ def test_dashboard_is_readable_and_honest_on_phone_and_desktop(two_courses, serv
     ARTIFACTS.mkdir(exist_ok=True)
     _learners(datetime.now(UTC))
     desktop = _log_in(browser, server)
-    desktop.screenshot(path=str(ARTIFACTS / "admin-dashboard-desktop.png"), full_page=True)
-    desktop.locator(".lesson-funnels").screenshot(
-        path=str(ARTIFACTS / "admin-dashboard-lessons-desktop.png")
-    )
+    shoot(desktop, ARTIFACTS / "admin-dashboard-desktop.png", full_page=True)
+    shoot(desktop.locator(".lesson-funnels"), ARTIFACTS / "admin-dashboard-lessons-desktop.png")
     _assert_readable(desktop, "desktop")
     assert_accessible(desktop, "dashboard, desktop")
 
@@ -120,12 +118,12 @@ def test_dashboard_is_readable_and_honest_on_phone_and_desktop(two_courses, serv
     phone = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True).new_page()
     phone.context.add_cookies(desktop.context.cookies())
     phone.goto(f"{server}/admin/")
-    phone.screenshot(path=str(ARTIFACTS / "admin-dashboard-phone.png"), full_page=True)
-    phone.screenshot(path=str(ARTIFACTS / "admin-dashboard-top-phone-viewport.png"))
+    shoot(phone, ARTIFACTS / "admin-dashboard-phone.png", full_page=True)
+    shoot(phone, ARTIFACTS / "admin-dashboard-top-phone-viewport.png")
     signups = phone.locator("section[aria-labelledby=kop-aanmeldingen]")
-    signups.screenshot(path=str(ARTIFACTS / "admin-dashboard-signups-phone.png"))
+    shoot(signups, ARTIFACTS / "admin-dashboard-signups-phone.png")
     funnel = phone.locator("section[aria-labelledby=kop-trechter]")
-    funnel.screenshot(path=str(ARTIFACTS / "admin-dashboard-funnel-phone.png"))
+    shoot(funnel, ARTIFACTS / "admin-dashboard-funnel-phone.png")
     _assert_readable(phone, "phone")
     assert_accessible(phone, "dashboard, phone")
     # The phone layout stacks each bar under its numbers, and is still a table to a screen
@@ -147,9 +145,7 @@ def test_dashboard_is_readable_and_honest_on_phone_and_desktop(two_courses, serv
     assert phone.locator("table.signups tbody tr").count() == 13  # the range stays
     _assert_readable(phone, "phone, second course")
     assert_accessible(phone, "dashboard of the second course, phone")
-    phone.screenshot(
-        path=str(ARTIFACTS / "admin-dashboard-second-course-phone.png"), full_page=True
-    )
+    shoot(phone, ARTIFACTS / "admin-dashboard-second-course-phone.png", full_page=True)
 
 
 def test_dashboard_without_javascript_still_switches(two_courses, server, browser, admin):

@@ -18,7 +18,7 @@ from ecourse.core.db import db
 from ecourse.core.models import Delivery, Enrollment
 from ecourse.web import learner as learn_service
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.factories import enrolled, run_until, sign_up
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -75,7 +75,7 @@ def test_subscriber_columns_and_the_consent_export(server, browser, admin, devic
         "aangemeld"
     )
     assert_accessible(page, f"subscriber list ({device})")
-    page.screenshot(path=str(ARTIFACTS / f"admin-data-subscribers-{device}.png"), full_page=True)
+    shoot(page, ARTIFACTS / f"admin-data-subscribers-{device}.png", full_page=True)
 
     export = page.get_by_role("button", name="Exporteren", exact=True)
     data = _downloaded(page, export.click)
@@ -90,7 +90,7 @@ def test_subscriber_columns_and_the_consent_export(server, browser, admin, devic
     page.get_by_role("button", name="Aantal bijwerken").click()
     expect(page.locator("form p.meta")).to_contain_text("2 toestemming(en)")
     assert_accessible(page, f"consent ledger ({device})")
-    page.screenshot(path=str(ARTIFACTS / f"admin-data-consents-{device}.png"), full_page=True)
+    shoot(page, ARTIFACTS / f"admin-data-consents-{device}.png", full_page=True)
     ledger = _downloaded(page, page.get_by_role("button", name="Downloaden (CSV)").click)
     text = ledger.decode("utf-8-sig")
     assert text.startswith("Gegeven (Nederlandse tijd);Gegeven (UTC);E-mailadres;")
@@ -99,7 +99,5 @@ def test_subscriber_columns_and_the_consent_export(server, browser, admin, devic
     page.goto(f"{server}/admin/deelnemers/toestemmingen?van=31-02-2026&download=1")
     expect(page.get_by_role("alert")).to_contain_text("‘31-02-2026’ is geen datum")
     assert_accessible(page, f"consent ledger with an impossible date ({device})")
-    page.screenshot(
-        path=str(ARTIFACTS / f"admin-data-consents-bad-date-{device}.png"), full_page=True
-    )
+    shoot(page, ARTIFACTS / f"admin-data-consents-bad-date-{device}.png", full_page=True)
     context.close()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.web import ADMIN_EMAIL, ADMIN_PASSWORD, link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.clock]
@@ -60,7 +60,7 @@ def _previews_shown(page) -> None:
 
 
 def _shot(page, name: str, device: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"admin-editor-{name}-{device}.png"), full_page=True)
+    shoot(page, ARTIFACTS / f"admin-editor-{name}-{device}.png", full_page=True)
 
 
 def _leave_by_crumb(page):
@@ -128,7 +128,7 @@ def test_a_draft_is_saved_with_one_plain_opslaan(admin_page, server, device):
     frame = page.locator("iframe[name=email-preview]")  # a full-page picture may miss frames
     frame.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
-    frame.screenshot(path=str(ARTIFACTS / f"admin-editor-email-preview-{device}.png"))
+    shoot(frame, ARTIFACTS / f"admin-editor-email-preview-{device}.png")
     _shot(page, "draft-before-save", device)
 
     plain.click()
@@ -158,7 +158,7 @@ def test_a_test_emails_links_open_previews_of_the_real_pages(
         f"Testmail verstuurd naar {ADMIN_EMAIL}.", timeout=20_000
     )
     sent = page.locator("iframe[name=test-result]")
-    sent.screenshot(path=str(ARTIFACTS / f"admin-editor-test-email-sent-{device}.png"))
+    shoot(sent, ARTIFACTS / f"admin-editor-test-email-sent-{device}.png")
     (mail,) = smtp_server.wait_for(1)
     assert mail.rcpt_tos == [ADMIN_EMAIL]
     text = mail.message.get_body(("plain",)).get_content()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def look(page, size: str, name: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{name} scrolls sideways on the {size}"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"brand-{size}-{name}.png"), full_page=True)
+    shoot(page, ARTIFACTS / f"brand-{size}-{name}.png", full_page=True)
 
 
 @pytest.mark.clock

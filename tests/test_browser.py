@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.web import link_in
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_sign_up_confirm_from_email_and_open_the_lesson(server, smtp_server, bro
     page.get_by_label("Je e-mailadres").fill("browser@example.org")
     page.get_by_label("Je voornaam").fill("Bram")
     page.locator("#consent").check()
-    page.screenshot(path=str(ARTIFACTS / "signup.png"), full_page=True)
+    shoot(page, ARTIFACTS / "signup.png", full_page=True)
     page.get_by_role("button", name="Stuur mij de eerste les").click()
     page.wait_for_url("**/aangemeld")
     assert "Kijk in je mailbox" in page.content()
@@ -41,6 +41,6 @@ def test_sign_up_confirm_from_email_and_open_the_lesson(server, smtp_server, bro
     assert page.url == f"{emailed_base}/les/testcursus/01-les-1"  # the token is gone
     assert page.locator("h1").inner_text() == "Les nummer 1"
     expect(page.get_by_role("heading", name="Oefening: Oefening bij Les nummer 1")).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "lesson.png"), full_page=True)
+    shoot(page, ARTIFACTS / "lesson.png", full_page=True)
     subscriber_zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
     assert subscriber_zone == "Europe/Amsterdam"

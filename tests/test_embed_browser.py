@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ecourse.core.db import db
 from ecourse.core.models import Consent, Subscriber
 from ecourse.web.snippet import snippet_for
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.factories import the_course
 from tests.smtpserver import free_port
 
@@ -77,7 +77,7 @@ def test_a_visitor_signs_up_on_the_academys_page(academy, smtp_server, browser):
     fill_in(page, "fenna@example.org")
     page.wait_for_timeout(MIN_SECONDS * 1000 + 300)  # a person takes a moment
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "embed-snippet.png"), full_page=True)
+    shoot(page, ARTIFACTS / "embed-snippet.png", full_page=True)
     page.get_by_role("button", name="Stuur mij de eerste les").click()
     page.wait_for_url("**/aangemeld")
     assert page.locator("h1").inner_text() == "Kijk in je mailbox"
@@ -100,7 +100,7 @@ def test_a_visitor_who_sends_at_once_finishes_on_our_own_page(academy, smtp_serv
     assert page.get_by_label("Je e-mailadres").input_value() == "haast@example.org"
     expect(page.locator("#consent")).to_be_checked()
     assert subscribers() == 0  # nothing yet, but nothing lost: one click more
-    page.screenshot(path=str(ARTIFACTS / "embed-fast-submit-one-click-more.png"), full_page=True)
+    shoot(page, ARTIFACTS / "embed-fast-submit-one-click-more.png", full_page=True)
     page.wait_for_timeout(MIN_SECONDS * 1000 + 300)  # a person's look before the click
     page.get_by_role("button", name="Stuur mij de eerste les").click()
     page.wait_for_url("**/aangemeld")
@@ -120,7 +120,7 @@ def test_without_javascript_the_visitor_finishes_on_our_own_page(academy, smtp_s
     assert "Nog één stap" in page.content()
     assert page.get_by_label("Je e-mailadres").input_value() == "zonderjs@example.org"
     expect(page.locator("#consent")).to_be_checked()
-    page.screenshot(path=str(ARTIFACTS / "embed-finish-here.png"), full_page=True)
+    shoot(page, ARTIFACTS / "embed-finish-here.png", full_page=True)
     page.wait_for_timeout(MIN_SECONDS * 1000 + 300)
     page.get_by_role("button", name="Stuur mij de eerste les").click()
     page.wait_for_url("**/aangemeld")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ecourse.worker.passes import run_pass
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
 from tests.web import link_in
@@ -94,7 +94,7 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     page.wait_for_function(
         "document.querySelector('[data-timer]').getAnimations({subtree: true}).length > 0"
     )  # with motion allowed, the ring moves
-    page.screenshot(path=str(ARTIFACTS / "exercise-timer.png"), full_page=True)
+    shoot(page, ARTIFACTS / "exercise-timer.png", full_page=True)
     pause = timer.get_by_role("button", name="Pauzeer")
     pause.click()
     paused = re.compile(
@@ -133,7 +133,7 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     expect(page.get_by_text("Je hebt deze oefening gedaan.")).to_be_visible()
     expect(after.get_by_label("Je notitie (als je wilt)")).to_have_value(NOTE)
     expect(before.get_by_label("6", exact=True)).to_be_checked()
-    page.screenshot(path=str(ARTIFACTS / "exercise-checkin.png"), full_page=True)
+    shoot(page, ARTIFACTS / "exercise-checkin.png", full_page=True)
 
     page.get_by_role("navigation", name="Kruimelpad").get_by_role("link").click()
     page.wait_for_url("**/cursus/testcursus")
@@ -141,7 +141,7 @@ def test_timer_check_in_note_done_and_the_chart_on_the_overview(lesson_link, ser
     chart = mine.get_by_role("img", name="Jouw spanning per les, vóór en na de oefening")
     expect(chart).to_be_visible()
     expect(mine.get_by_role("row", name="Les 1: Les nummer 1 6 3")).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "exercise-overview.png"), full_page=True)
+    shoot(page, ARTIFACTS / "exercise-overview.png", full_page=True)
     assert errors == []  # no CSP violation, no script error
 
 
@@ -160,7 +160,7 @@ def test_timer_without_motion_counts_down_as_plain_text_and_ends_calmly(
     page.clock.run_for(3000)
     expect(timer.locator("[role=timer]")).to_have_text("4:57")
     assert page.evaluate(RUNNING_MOTION) == {"moving": 0, "timed": 0}
-    page.screenshot(path=str(ARTIFACTS / "exercise-reduced-motion.png"), full_page=True)
+    shoot(page, ARTIFACTS / "exercise-reduced-motion.png", full_page=True)
 
     page.clock.run_for(5 * 60 * 1000)
     expect(timer.get_by_role("status")).to_have_text(
@@ -181,4 +181,4 @@ def test_without_javascript_the_steps_stand_alone(lesson_link, server, browser):
     expect(page.locator("[data-timer]")).to_be_hidden()
     expect(page.get_by_role("button", name="Start de timer")).to_have_count(0)
     expect(page.get_by_role("button", name="Bewaar alles en rond af")).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "exercise-no-javascript.png"), full_page=True)
+    shoot(page, ARTIFACTS / "exercise-no-javascript.png", full_page=True)

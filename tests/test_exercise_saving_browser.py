@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ecourse.worker.passes import run_pass
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
 from tests.test_exercise import progress_of
@@ -63,7 +63,7 @@ def look(page, where: str, shot: str) -> None:
     assert_accessible(page, where)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{where} scrolls sideways ({width}px)"
-    page.locator("section.exercise").screenshot(path=str(ARTIFACTS / f"exercise-save-{shot}.png"))
+    shoot(page.locator("section.exercise"), ARTIFACTS / f"exercise-save-{shot}.png")
 
 
 def look_without_javascript(page, where: str, shot: str) -> None:
@@ -79,7 +79,7 @@ def look_without_javascript(page, where: str, shot: str) -> None:
     twin.close()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{where} scrolls sideways ({width}px)"
-    page.locator("section.exercise").screenshot(path=str(ARTIFACTS / f"exercise-save-{shot}.png"))
+    shoot(page.locator("section.exercise"), ARTIFACTS / f"exercise-save-{shot}.png")
 
 
 def record_dialogs(page) -> list[str]:

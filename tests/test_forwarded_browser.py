@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.web import link_in
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     ).to_be_visible()
     assert NOTE not in friend.content()
     assert friend.get_by_label("Je notitie (als je wilt)").input_value() == ""
-    friend.screenshot(path=str(ARTIFACTS / "forwarded-lesson.png"), full_page=True)
+    shoot(friend, ARTIFACTS / "forwarded-lesson.png", full_page=True)
 
     friend.goto(site + "/voorkeuren/")
     expect(friend.get_by_role("heading", name="Je gegevens", exact=True)).to_be_visible()

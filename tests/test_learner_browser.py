@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accessibility import assert_accessible
-from tests.browserkit import ARTIFACTS
+from tests.browserkit import ARTIFACTS, shoot
 from tests.web import link_in
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ class Journey:
         viewport = self.page.viewport_size["width"]
         assert width <= viewport, f"{name} scrolls sideways on the {self.size} ({width}px)"
         shot = ARTIFACTS / f"learner-{self.size}-{self.step:02d}-{name}.png"
-        self.page.screenshot(path=str(shot), full_page=True)
+        shoot(self.page, shot, full_page=True)
 
     def heading(self) -> str:
         return self.page.locator("h1").inner_text()

@@ -28,10 +28,11 @@ from ecourse.core.db import db
 from ecourse.core.models import Consent, Subscriber
 from tests.browserkit import wait_until_up
 from tests.factories import process_environment, self_signed_certificate
+from tests.redisdb import own_database
 from tests.smtpserver import free_port
 
 NGINX = "/usr/sbin/nginx"
-REDIS = "redis://127.0.0.1:6379/13"  # the machine's Redis, a database of this test's own
+REDIS = own_database(1)  # the machine's Redis, a database of this test's own
 SHIPPED = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

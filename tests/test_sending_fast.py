@@ -15,13 +15,14 @@ from ecourse.learners import current
 from ecourse.mail.base import create
 from ecourse.worker.passes import run_pass
 from tests.factories import process_environment, sign_up
+from tests.redisdb import own_database
 from tests.test_wire import sample
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-REDIS_URL = "redis://127.0.0.1:6379"
-# A Redis database of its own, so a run of the three-process test below at the same moment
-# (say, by a colleague on this machine) does not share its window.
-SHARED_REDIS_URL = f"{REDIS_URL}/3"
+# Redis databases of their own, so a run of these tests at the same moment (a colleague on this
+# machine, the clock sweep's other lane) does not share their windows.
+REDIS_URL = own_database(2)
+SHARED_REDIS_URL = own_database(3)
 
 
 class ArrivalTimes(list):
