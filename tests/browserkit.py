@@ -29,6 +29,25 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under the clock sweep, a browser test made for a phone and a desktop runs on the phone
+    only. The sweep asks what the hour changes (dates, words, what is sent), and the hour
+    changes nothing about a viewport; both full suites run both. That keeps the sweep's seven
+    instants within CI's time (about a quarter of each)."""
+    if "CLOCK_SWEEP_INSTANT" not in os.environ:
+        return
+    desktop = [item for item in items if _viewport(item) == "desktop"]
+    if desktop:
+        config.hook.pytest_deselected(items=desktop)
+        items[:] = [item for item in items if _viewport(item) != "desktop"]
+
+
+def _viewport(item) -> str | None:
+    params = getattr(item, "callspec", None)
+    values = params.params.values() if params else ()
+    return next((value for value in values if value in ("phone", "desktop")), None)
+
+
 @pytest.fixture
 def server(settings, smtp_server, app):
     """`ecourse serve` on a free port, sharing the test's database and lessons."""

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ecourse.content import brand, care, greetings, markup, media, placeholders
+from ecourse.content import care, greetings, markup, media, placeholders
 from ecourse.core import languages as i18n
 from ecourse.core import links
 from ecourse.core.models import Consent, Course, Delivery, Enrollment, Lesson, Subscriber
 from ecourse.core.statuses import SIGNUP_KINDS, DeliveryKind
-from ecourse.engine import followups, policy
+from ecourse.engine import envelope, followups, policy
 from ecourse.engine.settings import EngineSettings
 from ecourse.journey import lifecycle
 from ecourse.mail import compose
-from ecourse.mail.message import Message, format_sender
+from ecourse.mail.message import Message
 
 PERSONAL_FIELDS = {
     DeliveryKind.CONFIRM: ("first_name", "confirm_url", "imported_from"),
@@ -32,7 +32,6 @@ PERSONAL_FIELDS = {
 COURSE_MAIL = (DeliveryKind.LESSON, DeliveryKind.FOLLOW_UP)
 # How long a fresh link works (`ecourse.learners.access` holds it to this, once).
 ACCESS_LINK_MINUTES = 60
-# Transactional emails about a sign-up itself, sent only while it is unconfirmed.
 
 
 def skip_reason(delivery: Delivery, enrollment: Enrollment | None) -> str | None:
@@ -69,7 +68,7 @@ def shared_context(
     _ = i18n.translations(language).gettext
     context = {
         "course": course,
-        "sender_name": sender_name(course, settings),
+        "sender_name": envelope.sender_name(course, settings),
         # Every email may carry the care line (`_care.txt`): the numbers and the help page.
         "care": care.NUMBERS,
         "care_url": links.external_url("pages.help"),
@@ -278,13 +277,17 @@ def build(
     lesson, a goodbye), to their address or, for a goodbye after erasure, to `to`."""
     lesson_email = kind in COURSE_MAIL
     unsubscribe = links.unsubscribe_token(subscriber, course) if lesson_email else ""
-    nonce = link_nonce(message_id) if kind == DeliveryKind.ACCESS else ""
+    nonce = envelope.link_nonce(message_id) if kind == DeliveryKind.ACCESS else ""
     rendered = renderer.render(kind, subscriber, course, lesson, sign_up, unsubscribe, nonce)
     settings = renderer.settings
     headers = (
-        _unsubscribe_headers(subscriber, course, unsubscribe, settings) if lesson_email else ()
+        envelope.unsubscribe_headers(subscriber, course, unsubscribe, settings)
+        if lesson_email
+        else ()
     )
-    return _message(rendered, to or subscriber.email, course, message_id, now, settings, headers)
+    return envelope.message(
+        rendered, to or subscriber.email, course, message_id, now, settings, headers
+    )
 
 
 def build_sample(
@@ -306,50 +309,6 @@ def build_sample(
     language = language_of(course, reader, None)
     rendered = renderer.fill(DeliveryKind.LESSON, course, lesson, values, language)
     headers = (("List-Unsubscribe", f"<{links['unsubscribe_url']}>"),)
-    return _message(rendered, reader.email, course, message_id, now, renderer.settings, headers)
-
-
-def _message(rendered, to: str, course: Course, message_id: str, now: datetime, settings, headers):
-    return Message(
-        to=to,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        sender=format_sender(sender_name(course, settings), settings.mail_from),
-        reply_to=reply_to(course, settings),
-        message_id=message_id,
-        date=now,
-        headers=headers,
-    )
-
-
-def reply_to(course: Course, settings: EngineSettings) -> str:
-    """Where a learner's reply goes: the course's own `reply_to`, else `ECOURSE_REPLY_TO`
-    (empty: replies go to the From address)."""
-    return course.reply_to or settings.reply_to
-
-
-def sender_name(course: Course, settings: EngineSettings) -> str:
-    """The From name and the signature: the academy's name (`ecourse.content.brand`)."""
-    return brand.academy_name(course, settings.academy_name, settings.mail_from)
-
-
-def link_nonce(message_id: str) -> str:
-    """What names one email in its one-time link: its Message-ID's unique part (an HMAC of
-    the ledger key, so it reveals nothing and differs for every email)."""
-    return message_id.strip("<>").partition("@")[0]
-
-
-def _unsubscribe_headers(
-    subscriber: Subscriber, course: Course, token: str, settings: EngineSettings
-) -> tuple[tuple[str, str], ...]:
-    """RFC 2369 and RFC 8058: one-click unsubscribe by POST (it stops this course), plus a
-    mailto when configured."""
-    targets = [f"<{links.one_click_unsubscribe_url(subscriber, course, token)}>"]
-    mailto = settings.unsubscribe_mailto
-    if mailto:
-        targets.append(f"<mailto:{mailto}?subject=unsubscribe>")
-    return (
-        ("List-Unsubscribe", ", ".join(targets)),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    return envelope.message(
+        rendered, reader.email, course, message_id, now, renderer.settings, headers
     )

@@ -15,6 +15,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
+
+def refused(response: Response) -> bool:
+    """For `deduct_when`: only a refused password, code or secret (401) counts toward a
+    limit, so a person or a provider that gets it right is never held back."""
+    return response.status_code == 401
+
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -11,7 +11,7 @@ from flask import current_app, g, render_template, request, session, url_for
 
 from ecourse.content import description
 from ecourse.core.clock import utcnow
-from ecourse.engine import emails
+from ecourse.engine import envelope
 from ecourse.learners import current
 from ecourse.learners import signups as service
 from ecourse.mail.message import format_sender
@@ -115,9 +115,9 @@ def remembered(now: datetime, course=None) -> dict | None:
 def inbox_sender(course) -> tuple[str, str]:
     """The confirmation email's sender as an inbox shows it: the From display name (the
     academy's name, `ecourse.content.brand`) and the address; composed by
-    `ecourse.engine.emails` itself, so the page and the email always agree."""
+    `ecourse.engine.envelope` itself, so the page and the email always agree."""
     settings = current.settings()
-    return parseaddr(format_sender(emails.sender_name(course, settings), settings.mail_from))
+    return parseaddr(format_sender(envelope.sender_name(course, settings), settings.mail_from))
 
 
 def landing_page(

@@ -9,12 +9,13 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired
 
 from ecourse.core.clock import utcnow
 from ecourse.core.db import db
 from ecourse.journey import journal
 from ecourse.learners import accounts, twofactor
+from ecourse.web.admin.forms import new_password_pair
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import limiter
 
@@ -23,17 +24,7 @@ class PasswordForm(FlaskForm):
     current = PasswordField(
         "Je huidige wachtwoord", validators=[DataRequired("Vul je huidige wachtwoord in.")]
     )
-    password = PasswordField(
-        f"Nieuw wachtwoord (minstens {accounts.MIN_PASSWORD_LENGTH} tekens)",
-        validators=[
-            DataRequired("Kies een nieuw wachtwoord."),
-            Length(min=accounts.MIN_PASSWORD_LENGTH, message="Dit wachtwoord is te kort."),
-        ],
-    )
-    repeat = PasswordField(
-        "Herhaal het wachtwoord",
-        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
-    )
+    password, repeat = new_password_pair("Nieuw wachtwoord", "Kies een nieuw wachtwoord.")
 
 
 class ConfirmForm(FlaskForm):

@@ -29,7 +29,7 @@ from ecourse.learners import accounts, twofactor
 from ecourse.web import sessions
 from ecourse.web.admin import roles
 from ecourse.web.admin.routes import bp
-from ecourse.web.security import limiter
+from ecourse.web.security import limiter, refused
 
 login_manager = LoginManager()
 PUBLIC_ENDPOINTS = {"admin.login", "admin.login_code", "admin.welcome"}
@@ -84,13 +84,9 @@ def home_url() -> str:
     return url_for(roles.HOME[current_user.role])
 
 
-def _refused(response) -> bool:
-    return response.status_code == 401
-
-
 # Only refusals count: an admin logging in and out all day is never held back.
 @bp.route("/inloggen", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_refused)
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=refused)
 def login():
     form = LoginForm()
     failed = False
@@ -108,7 +104,7 @@ def login():
 
 
 @bp.route("/inloggen/code", methods=["GET", "POST"])
-@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=_refused)
+@limiter.limit("10 per 15 minutes", methods=["POST"], deduct_when=refused)
 def login_code():
     """The second step: a code from the admin's app, or one of their recovery codes."""
     admin = _pending_admin(utcnow())

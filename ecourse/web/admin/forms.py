@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -18,6 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -27,6 +29,7 @@ from wtforms.validators import (
 
 from ecourse.content import placeholders
 from ecourse.content.lessonfiles import MAX_SUMMARY
+from ecourse.learners.accounts import MIN_PASSWORD_LENGTH
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,118}$")
 LATE_RULES = [
@@ -35,6 +38,23 @@ LATE_RULES = [
         "send", "Alsnog sturen: wie al verder is, krijgt hem op het eerstvolgende verzendmoment"
     ),
 ]
+
+
+def new_password_pair(label: str, missing: str) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repeat, as a form class's `password, repeat = ...`: long enough,
+    and typed the same twice (a new admin's first password, and a changed one)."""
+    password = PasswordField(
+        f"{label} (minstens {MIN_PASSWORD_LENGTH} tekens)",
+        validators=[
+            DataRequired(missing),
+            Length(min=MIN_PASSWORD_LENGTH, message="Dit wachtwoord is te kort."),
+        ],
+    )
+    repeat = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+    )
+    return password, repeat
 
 
 def _placeholders_work(_form, field) -> None:

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
 from ecourse.content import brand, courses
 from ecourse.core import tokens
@@ -24,6 +24,7 @@ from ecourse.engine import ledger
 from ecourse.learners import accounts, adminteam, current, twofactor
 from ecourse.mail.message import Message, format_sender
 from ecourse.web.admin import auth
+from ecourse.web.admin.forms import new_password_pair
 from ecourse.web.admin.routes import bp
 from ecourse.web.security import limiter
 
@@ -46,17 +47,7 @@ class RoleForm(FlaskForm):
 
 
 class WelcomeForm(FlaskForm):
-    password = PasswordField(
-        f"Kies een wachtwoord (minstens {accounts.MIN_PASSWORD_LENGTH} tekens)",
-        validators=[
-            DataRequired("Kies een wachtwoord."),
-            Length(min=accounts.MIN_PASSWORD_LENGTH, message="Dit wachtwoord is te kort."),
-        ],
-    )
-    repeat = PasswordField(
-        "Herhaal het wachtwoord",
-        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
-    )
+    password, repeat = new_password_pair("Kies een wachtwoord", "Kies een wachtwoord.")
 
 
 @bp.get("/beheerders")

@@ -10,15 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ecourse.core.clock import utcnow
-from ecourse.web.security import csrf, limiter
+from ecourse.web.security import csrf, limiter, refused
 from ecourse.worker import ops
 
 bp = Blueprint("ops", __name__)
 csrf.exempt(bp)
-
-
-def _refused(response: Response) -> bool:
-    return response.status_code == 401
 
 
 def _response(answer: ops.Answer) -> Response:
@@ -32,7 +28,7 @@ def healthz():
 
 
 @bp.get("/metrics")
-@limiter.limit("10 per minute;100 per day", deduct_when=_refused)
+@limiter.limit("10 per minute;100 per day", deduct_when=refused)
 def metrics():
     authorization = request.headers.get("Authorization")
     return _response(ops.metrics_answer(authorization, request.headers.get("Accept"), utcnow()))

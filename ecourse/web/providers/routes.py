@@ -12,13 +12,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ecourse.core.clock import utcnow
 from ecourse.web.providers import events
-from ecourse.web.security import csrf, json_body, limiter
+from ecourse.web.security import csrf, json_body, limiter, refused
 
 bp = Blueprint("providers", __name__, url_prefix="/webhooks")
-
-
-def _refused(response) -> bool:
-    return response.status_code == 401
 
 
 def _authorised(secret: str) -> bool:
@@ -32,7 +28,7 @@ def _authorised(secret: str) -> bool:
 @csrf.exempt
 # Only wrong secrets count: a client guessing at the secret gets a few tries a minute,
 # while the provider's real events are never held back.
-@limiter.limit("10 per minute;100 per day", deduct_when=_refused)
+@limiter.limit("10 per minute;100 per day", deduct_when=refused)
 def postmark():
     secret = current_app.config["ECOURSE"]["WEBHOOK_SECRET"]
     if not secret:
