@@ -33,7 +33,6 @@ def _next_due(now: datetime) -> datetime:
 def test_admin_adds_a_lesson_sees_its_reach_and_it_arrives(
     server, browser, smtp_server, settings, admin
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     now = datetime.now(UTC)
     enrolled("leerling@example.org", now - timedelta(hours=1), first_name="Bram")
     run_pass(now)  # lesson 1 is in: the learner's place is day 0

@@ -100,7 +100,6 @@ def _funnel_counts(page, caption: str) -> list[int]:
 
 
 def test_dashboard_is_readable_and_honest_on_phone_and_desktop(two_courses, server, browser, admin):
-    ARTIFACTS.mkdir(exist_ok=True)
     _learners(datetime.now(UTC))
     desktop = _log_in(browser, server)
     shoot(desktop, ARTIFACTS / "admin-dashboard-desktop.png", full_page=True)

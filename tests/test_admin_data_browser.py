@@ -54,7 +54,6 @@ def _downloaded(page, click) -> bytes:
 
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_subscriber_columns_and_the_consent_export(server, browser, admin, device):
-    ARTIFACTS.mkdir(exist_ok=True)
     now = datetime.now(UTC)
     received = _learners(now)
     assert received > 0

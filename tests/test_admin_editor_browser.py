@@ -30,7 +30,6 @@ def device(request) -> str:
 def admin_page(server, browser, admin, device):
     """A logged-in admin's page at the device's size. Every dialog is recorded and answered
     "stay on this page"; every script error is collected."""
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(viewport=VIEWPORTS[device], locale="nl-NL").new_page()
     page.dialogs, page.errors = [], []
     page.on("dialog", lambda dialog: _stay(page, dialog))

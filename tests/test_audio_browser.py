@@ -11,7 +11,7 @@ import pytest
 
 from ecourse.content import catalog
 from ecourse.worker.passes import run_pass
-from tests.browserkit import ARTIFACTS, look
+from tests.browserkit import look
 from tests.conftest import BASE_URL
 from tests.factories import enrolled
 from tests.web import link_in
@@ -50,7 +50,6 @@ def lesson_link(app, outbox, course_files) -> str:
 def test_the_player_loads_the_real_file_on_a_phone_and_a_desktop(
     lesson_link, server, browser, size
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(
         viewport=SIZES[size], locale="nl-NL", timezone_id="Europe/Amsterdam"
     )

@@ -14,7 +14,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.clock
 def test_sign_up_confirm_from_email_and_open_the_lesson(server, smtp_server, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(
         viewport={"width": 390, "height": 844}, locale="nl-NL", timezone_id="Europe/Amsterdam"
     )

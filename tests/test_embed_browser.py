@@ -76,7 +76,6 @@ def test_a_visitor_signs_up_on_the_academys_page(academy, smtp_server, browser):
     page.goto(academy)
     fill_in(page, "fenna@example.org")
     page.wait_for_timeout(MIN_SECONDS * 1000 + 300)  # a person takes a moment
-    ARTIFACTS.mkdir(exist_ok=True)
     shoot(page, ARTIFACTS / "embed-snippet.png", full_page=True)
     page.get_by_role("button", name="Stuur mij de eerste les").click()
     page.wait_for_url("**/aangemeld")

@@ -52,7 +52,6 @@ def lesson_link(app, outbox) -> str:
 
 
 def new_page(browser, **context):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(
         viewport=PHONE, locale="nl-NL", timezone_id="Europe/Amsterdam", **context
     ).new_page()

@@ -49,7 +49,6 @@ def tess(app, outbox):
 
 
 def open_lesson(browser, server: str, link: str, size: str, **context):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_context(
         viewport=SIZES[size], locale="nl-NL", timezone_id="Europe/Amsterdam", **context
     ).new_page()

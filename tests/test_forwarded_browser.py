@@ -33,7 +33,6 @@ def sign_up_and_confirm(page, server: str, smtp_server, address: str) -> None:
 def test_a_friend_with_a_forwarded_lesson_reads_it_and_nothing_personal(
     server, smtp_server, browser
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     address = "iris@example.org"
     owner = browser.new_context(locale="nl-NL").new_page()
     sign_up_and_confirm(owner, server, smtp_server, address)

@@ -138,7 +138,6 @@ def download_and_delete(journey: Journey, smtp_server, address: str) -> None:
 def test_a_learner_takes_the_course_at_their_own_pace_and_leaves_without_a_trace(
     server, smtp_server, browser, size
 ):
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(
         viewport=VIEWPORTS[size], locale="nl-NL", timezone_id="Europe/Amsterdam"
     )

@@ -31,7 +31,6 @@ def look(page, size: str, name: str) -> None:
     assert_accessible(page, f"{size}/{name}")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{name} scrolls sideways on the {size}"
-    ARTIFACTS.mkdir(exist_ok=True)
     shoot(page, ARTIFACTS / f"signup-{size}-{name}.png", full_page=True)
 
 

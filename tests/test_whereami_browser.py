@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browserkit import ARTIFACTS
 from tests.test_forwarded_browser import sign_up_and_confirm as sign_up
 from tests.test_learner_browser import Journey
 from tests.web import link_in
@@ -118,7 +117,6 @@ def search_places(page, zone) -> None:
 @pytest.mark.clock
 @pytest.mark.parametrize("size", VIEWPORTS)
 def test_a_learner_always_sees_where_they_are(server, smtp_server, browser, size):
-    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(
         viewport=VIEWPORTS[size], locale="nl-NL", timezone_id="Europe/Amsterdam"
     )

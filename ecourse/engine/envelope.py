@@ -13,7 +13,9 @@ from ecourse.engine.settings import EngineSettings
 from ecourse.mail.message import Message, format_sender
 
 
-def message(rendered, to: str, course: Course, message_id: str, now: datetime, settings, headers):
+def message(
+    rendered, to: str, course: Course, message_id: str, now: datetime, settings, headers
+) -> Message:
     """The rendered email in its envelope: From (the academy), Reply-To, Date, Message-ID,
     and `headers` (List-Unsubscribe for the emails of a course under way)."""
     return Message(
