@@ -1,7 +1,7 @@
 """The lesson editor in a real browser, on a phone and a desktop: leaving with unsaved changes
 asks first (and saving does not), a draft saves with one plain "Opslaan", and a test email's
-lesson link, taken from the SMTP server, opens a preview of the real page. Every page checked
-passes axe."""
+lesson link, taken from the SMTP server, opens a preview of the real page, and a live preview
+never cancels a test email on its way. Every page checked passes axe."""
 
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ def test_leaving_with_unsaved_changes_asks_first_and_saving_does_not(admin_page,
     _previews_shown(page)
     _shot(page, "unsaved-stayed", device)
 
-    page.get_by_role("button", name="Controleren: wie krijgt deze les en wanneer?").click()
+    page.get_by_role("button", name="Controleren: wie krijgt deze les en wanneer?").click(
+        no_wait_after=True
+    )
     expect(page.locator("h1")).to_have_text('Wie krijgt "Les nummer 1" en wanneer?')
     assert len(page.dialogs) == 1  # submitting is no leaving
     assert_accessible(page, f"reach step ({device})")
@@ -184,4 +186,49 @@ def test_a_test_emails_links_open_previews_of_the_real_pages(
         expect(reader.locator(".sample-banner")).to_contain_text("Dit is een voorbeeld")
         assert_accessible(reader, f"{name} preview from a test email ({device})")
         _shot(reader, f"test-email-{name}-link", device)
+    assert page.errors == []
+
+
+def _paused(page) -> None:
+    """Stop the page's timers (the clock was installed before it loaded): from here only
+    `page.clock.run_for` moves them, so a change's preview refresh is surely due."""
+    page.clock.pause_at(page.evaluate("Date.now()") + 100)
+
+
+def _preview_requests(page) -> list[str]:
+    requests = []
+    page.on("request", lambda request: _note_preview(requests, request))
+    return requests
+
+
+def _note_preview(requests: list[str], request) -> None:
+    if "/voorbeeld/" in request.url:
+        requests.append(request.url)
+
+
+def test_a_preview_never_cancels_the_test_email_on_its_way(admin_page, server, device):
+    """A form holds one planned navigation: a live preview posted just after the admin's
+    click would cancel the test email without a word. The previews wait for its frame."""
+    page = admin_page
+    page.clock.install()
+    page.goto(server + FIRST)
+    _previews_shown(page)
+    on_its_way = []
+    page.route("**/lessen/01-les-1/test", lambda route: on_its_way.append(route))
+    previews = _preview_requests(page)
+    _paused(page)
+    page.get_by_role("button", name="Stuur mij een testmail").click(no_wait_after=True)
+    page.get_by_label("Titel", exact=True).fill("Nieuwe titel, na de testmail")
+    page.clock.run_for(2000)  # the change's refresh (600 ms after typing) is due
+    page.wait_for_timeout(500)  # a request the browser made has reached us by now
+    assert len(on_its_way) == 1 and previews == []
+
+    on_its_way[0].continue_()
+    result = page.frame_locator("iframe[name=test-result]")
+    expect(result.get_by_role("status")).to_contain_text(f"Testmail verstuurd naar {ADMIN_EMAIL}.")
+    preview = page.frame_locator("iframe[name=page-preview]").locator("h1")
+    expect(preview).to_have_text("Nieuwe titel, na de testmail")  # the refresh waited, not lost
+    expect(page.frame_locator("iframe[name=email-preview]").locator("dl")).to_contain_text(
+        "Nieuwe titel, na de testmail"
+    )
     assert page.errors == []

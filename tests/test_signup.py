@@ -220,10 +220,13 @@ def _hidden(html: str, name: str) -> str:
     return html_lib.unescape(value.group(1)) if value else ""
 
 
+TRAP_SECONDS = 3
+
+
 @pytest.fixture
 def trapped(make_app):
     """An app whose time trap is on: a form must be shown at least 3 s before it is sent."""
-    app = make_app(SIGNUP_MIN_SECONDS=3)
+    app = make_app(SIGNUP_MIN_SECONDS=TRAP_SECONDS)
     return app.test_client()
 
 
@@ -317,21 +320,36 @@ def test_honeypot_still_drops_a_slow_enough_form(trapped):
 
 
 @pytest.mark.clock
-def test_a_fast_person_is_signed_up_by_the_one_click_more(make_app):
-    app = make_app(SIGNUP_MIN_SECONDS=1)
-    client, outbox = app.test_client(), app.extensions["ecourse.messenger"].sent
-    page = client.get("/")
+def test_a_fast_person_is_signed_up_by_the_one_click_more(trapped):
+    outbox = trapped.application.extensions["ecourse.messenger"].sent
+    page = trapped.get("/")
+    shown = time.monotonic()  # the stamp is from before this
     data = {"csrf_token": csrf_token(page.text), "email": "autofill@example.org"}
     data |= {"first_name": "Fien", "consent": "y", "rendered": _hidden(page.text, "rendered")}
-    again = client.post("/", data=data)  # autofill and a tap: sooner than the trap allows
+    again = trapped.post("/", data=data)  # autofill and a tap: sooner than the trap allows
     assert again.status_code == 200 and count(Subscriber) == 0
-    time.sleep(1.1)  # reading "Nog één stap" and clicking once more
+    assert "Nog één stap." in again.text
+    time.sleep(max(0.0, TRAP_SECONDS + 0.05 - (time.monotonic() - shown)))  # a look, a click
     sent = {name: _hidden(again.text, name) for name in ("csrf_token", "email", "rendered")}
-    done = client.post("/c/testcursus", data=sent | {"first_name": "Fien", "consent": "y"})
+    done = trapped.post("/c/testcursus", data=sent | {"first_name": "Fien", "consent": "y"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/aangemeld")
     assert db.session.scalar(select(Subscriber.first_name)) == "Fien"
     run_pass(datetime.now(UTC))
     assert [message.to for message in outbox] == ["autofill@example.org"]
+
+
+def test_the_time_trap_counts_to_the_millisecond(make_app):
+    """A stamp in whole seconds let a form through up to a second early."""
+    make_app(SIGNUP_MIN_SECONDS=TRAP_SECONDS)
+    shown = datetime(2026, 3, 1, 9, 0, 0, 900_000, tzinfo=UTC)  # late in its second
+    rendered = timetrap.stamp(shown)
+    assert timetrap.verdict(rendered, shown + timedelta(seconds=2.2)) == timetrap.TOO_FAST
+    assert timetrap.verdict(rendered, shown + timedelta(seconds=2.999)) == timetrap.TOO_FAST
+    assert timetrap.verdict(rendered, shown + timedelta(seconds=3)) == timetrap.PERSON
+    earlier = tokens.make("form", int(shown.timestamp()))  # a page open during the upgrade
+    assert timetrap.shown_at(earlier) == int(shown.timestamp())
+    assert timetrap.verdict(earlier, shown + timedelta(seconds=2.2)) == timetrap.PERSON
+    assert timetrap.shown_at(tokens.make("form", True)) is None
 
 
 @pytest.mark.clock

@@ -1,17 +1,44 @@
 // Live previews in the lesson editor: while the admin types, the form is posted into the
 // preview frames (the same buttons that work without JavaScript). Nothing is saved.
+// A form holds one planned navigation: a submit cancels an earlier one the browser has not
+// begun. So the previews go one at a time, and never while a submit of the admin's own (the
+// test email, a preview button, saving) is on its way: they wait until its frame has loaded,
+// and after a submit that leaves the page they stop.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-live-preview]");
   if (!form || typeof form.requestSubmit !== "function") { return; }
   var timer = null;
-  // A form holds one planned navigation: a second submit in the same task would cancel
-  // the first, so each preview frame gets its own turn.
-  function refresh() {
-    form.querySelectorAll("button[data-preview]").forEach(function (button, index) {
-      window.setTimeout(function () { form.requestSubmit(button); }, index * 150);
-    });
+  var queue = [];
+  var busy = null; // the submit on its way, until its frame has loaded
+  function next() {
+    if (busy || !queue.length) { return; }
+    form.requestSubmit(queue.shift()); // its submit event holds the queue
   }
+  function frameOf(button) {
+    var name = button && button.getAttribute("formtarget");
+    return name ? document.querySelector("iframe[name='" + name + "']") : null;
+  }
+  function hold(frame) {
+    var mine = {};
+    busy = mine;
+    if (!frame) { return; } // leaving the page: nothing more is posted from it
+    function release() {
+      if (busy !== mine) { return; }
+      busy = null;
+      next();
+    }
+    frame.addEventListener("load", release, { once: true });
+    window.setTimeout(release, 10000); // a frame that never loads does not stop the previews
+  }
+  function refresh() {
+    queue = Array.prototype.slice.call(form.querySelectorAll("button[data-preview]"));
+    next();
+  }
+  form.addEventListener("submit", function (event) { hold(frameOf(event.submitter)); });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { busy = null; refresh(); } // back from the next page
+  });
   form.addEventListener("input", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, 600);

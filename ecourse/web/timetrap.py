@@ -38,17 +38,20 @@ def min_seconds() -> int:
 
 
 def stamp(now: datetime) -> str:
-    """The signed moment a form is shown, for its hidden `rendered` field."""
-    return tokens.make("form", int(now.timestamp()))
+    """The signed moment a form is shown, for its hidden `rendered` field, to the
+    millisecond: whole seconds would let a form through up to a second early."""
+    return tokens.make("form", round(now.timestamp(), 3))
 
 
-def shown_at(value: str | None) -> int | None:
-    """The moment (epoch seconds) a stamp says its form was shown; None when forged."""
+def shown_at(value: str | None) -> float | None:
+    """The moment (epoch seconds) a stamp says its form was shown; None when forged.
+    Stamps in whole seconds, from before the milliseconds, still count."""
     try:
         moment = tokens.read("form", value or "")
     except tokens.TokenError:
         return None
-    return moment if isinstance(moment, int) else None
+    ok = isinstance(moment, int | float) and not isinstance(moment, bool)
+    return float(moment) if ok else None
 
 
 PERSON, TOO_FAST, STALE = "person", "too fast", "stale"
