@@ -16,6 +16,9 @@ from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The course the benchmarks send: the shipped one, or (to compare two versions of the code
+# with the same emails) the lessons folder ECOURSE_BENCH_LESSONS names.
+COURSE = Path(os.environ.get("ECOURSE_BENCH_LESSONS") or ROOT / "lessons")
 
 from ecourse import create_app  # noqa: E402
 from ecourse.content.catalog import import_path  # noqa: E402
@@ -78,7 +81,7 @@ def fresh_app(database_url: str | None = None, **settings):
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade_schema()
-    import_path(ROOT / "lessons", "Europe/Amsterdam", NOW - timedelta(days=30))
+    import_path(COURSE, "Europe/Amsterdam", NOW - timedelta(days=30))
     return app
 
 

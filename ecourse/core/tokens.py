@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, BadPayload, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 # "preview": the links in an admin's test email (`ecourse.web.admin.samplelinks`).
 PURPOSES = {
@@ -44,11 +46,22 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return _serializer_for(current_app.secret_key, purpose)
 
 
+class _Uncompressed(URLSafeTimedSerializer):
+    """Signs without itsdangerous' attempt to zlib-compress the payload. A link's payload
+    is a few ids, which compression never shortens, so the tokens come out byte for byte
+    the same; but each attempt builds a fresh deflate state (a quarter of a megabyte), and
+    with three links in every lesson email that was the costliest step of a send after the
+    SMTP exchange (docs/benchmarks.md). Reading still accepts compressed tokens."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+
 @lru_cache(maxsize=32)
 def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     """Built once per key and purpose: each lesson email signs several links, and building
     the serializer (its key derivation) cost as much as the signing itself."""
-    return URLSafeTimedSerializer(secret_key, salt=f"ecourse.{purpose}")
+    return _Uncompressed(secret_key, salt=f"ecourse.{purpose}")
 
 
 def make(purpose: str, payload: Any) -> str:

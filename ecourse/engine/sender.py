@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from queue import Empty, SimpleQueue
 
 from sqlalchemy import select
 
@@ -91,31 +92,59 @@ def _pipeline(run: Pass) -> None:
     """Keep the connections busy: claim and prepare the next batch while one is in flight,
     and record outcomes in groups as they come back."""
     batch_size = run.settings.batch_size
-    pending: dict[Future, list] = {}
+    in_flight = _InFlight()
     finished: list[tuple[list, list]] = []
     exhausted, last_commit = False, time.monotonic()
     while True:
         if (
             not exhausted
             and not run.streak.tripped
-            and len(pending) * run.messenger.batch_size < batch_size
+            and len(in_flight) * run.messenger.batch_size < batch_size
         ):
             # The lease counts from the moment of the claim, however long the pass has run.
             lease = run.settings.lease + run.elapsed
             token, batch = claims.claim(run.now, batch_size, lease, run.settings)
             exhausted = not batch
-            pending |= _submit(token, batch, run)
-        if not pending:
+            in_flight.add(_submit(token, batch, run))
+        if not in_flight:
             break
-        done, _ = wait(pending, timeout=COMMIT_EVERY_SECONDS, return_when=FIRST_COMPLETED)
-        finished += [(pending.pop(future), future.result()) for future in done]
-        if finished and (not pending or time.monotonic() - last_commit > COMMIT_EVERY_SECONDS):
+        finished += in_flight.collect(timeout=COMMIT_EVERY_SECONDS)
+        if finished and (not in_flight or time.monotonic() - last_commit > COMMIT_EVERY_SECONDS):
             _record(finished, run)
             db.session.commit()
             finished, last_commit = [], time.monotonic()
     if finished:
         _record(finished, run)
         db.session.commit()
+
+
+class _InFlight:
+    """The chunks handed to the pool and not back yet. Each one queues itself as it comes
+    back: `concurrent.futures.wait` hooked onto every pending future, a batch's worth, each
+    time the main thread waited, which cost it more than planning the next lessons."""
+
+    def __init__(self) -> None:
+        self.chunks: dict[Future, list] = {}
+        self.back: SimpleQueue[Future] = SimpleQueue()
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def add(self, chunks: dict[Future, list]) -> None:
+        self.chunks |= chunks
+        for future in chunks:
+            future.add_done_callback(self.back.put)
+
+    def collect(self, timeout: float) -> list[tuple[list, list]]:
+        """Wait up to `timeout` for a chunk to come back; every chunk back by then, with
+        its results."""
+        try:
+            futures = [self.back.get(timeout=timeout)]
+        except Empty:
+            return []
+        while not self.back.empty():
+            futures.append(self.back.get())
+        return [(self.chunks.pop(future), future.result()) for future in futures]
 
 
 def _submit(token: str, batch: list[Delivery], run: Pass) -> dict[Future, list]:
