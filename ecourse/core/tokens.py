@@ -50,8 +50,8 @@ class _Uncompressed(URLSafeTimedSerializer):
     """Signs without itsdangerous' attempt to zlib-compress the payload. A link's payload
     is a few ids, which compression never shortens, so the tokens come out byte for byte
     the same; but each attempt builds a fresh deflate state (a quarter of a megabyte), and
-    with three links in every lesson email that was the costliest step of a send after the
-    SMTP exchange (docs/benchmarks.md). Reading still accepts compressed tokens."""
+    with three links in every lesson email it was the costliest single call on a pass's main
+    thread (docs/benchmarks.md). Reading still accepts compressed tokens."""
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
