@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ecourse.core.db import db
 from ecourse.core.models import Consent, Subscriber
 from ecourse.learners.signups import consent_text
+from ecourse.worker import wakeup
 from ecourse.worker.passes import run_pass
 from tests.factories import CourseWriter, enrolled, the_course
 
@@ -27,7 +28,7 @@ def settings(settings):
 def wakes(app) -> list[int]:
     """Counts the wake-ups of the in-process scheduler (as `ecourse serve` has one)."""
     calls: list[int] = []
-    app.extensions["ecourse.wake"] = lambda: calls.append(1)
+    wakeup.listen(app, lambda: calls.append(1))
     return calls
 
 

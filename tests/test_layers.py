@@ -9,6 +9,7 @@ functions included, and fails on any cycle.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,36 @@ def test_importing_lessons_for_ecourse_init_loads_no_web_code():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_process_that_runs_no_scheduler_loads_no_library_it_does_not_use(tmp_path):
+    """Every process builds the whole app, `ecourse tick` and the web processes of a
+    deployment with its own worker too. APScheduler (for `serve` and `worker`),
+    prometheus_client (for a scrape) and pyotp and segno (for an admin's sign-in) cost
+    memory and start-up time there, and are loaded only where they are used."""
+    probe = (
+        "import sys\n"
+        "from ecourse import create_app\n"
+        "create_app()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'apscheduler', 'prometheus_client', 'pyotp', 'segno'}))\n"
+        "from ecourse.worker import scheduler, metrics\n"
+        "from ecourse.learners import twofactor\n"
+        "twofactor.qr_svg(twofactor.setup_uri('JBSWY3DPEHPK3PXPJBSWY3DP', 'a@example.org', 'X'))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'apscheduler', 'prometheus_client', 'pyotp', 'segno'}))\n"
+    )
+    settings = {
+        "ECOURSE_DATA_DIR": str(tmp_path),
+        "ECOURSE_DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "ECOURSE_SECRET_KEY": "probe" * 8,
+    }
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ECOURSE_")}
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment | settings,
+    ).stdout.splitlines()
+    assert loaded == ["[]", "['apscheduler', 'prometheus_client', 'pyotp', 'segno']"]

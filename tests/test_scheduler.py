@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ecourse.core.db import db
 from ecourse.core.models import Delivery
+from ecourse.worker import wakeup
 from ecourse.worker.scheduler import JOB_ID, Scheduler, pass_job
 from tests.web import sign_up_form
 
@@ -33,7 +34,7 @@ def test_the_pass_job_is_a_module_level_function(app):
 
 def test_a_plain_app_never_ticks_so_a_sign_up_waits_queued(app, client, outbox):
     """`gunicorn "ecourse:create_app()"`: the web process queues, a worker sends."""
-    assert "ecourse.wake" not in app.extensions
+    assert wakeup.WAKE not in app.extensions
     response = sign_up_form(client, "gunicorn@example.org")
     assert response.status_code == 302
     assert db.session.scalar(select(Delivery.status).where(Delivery.kind == "confirm")) == "queued"

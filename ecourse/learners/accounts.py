@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,9 +14,15 @@ from ecourse.core.db import db
 from ecourse.core.models import Admin, AdminSession, new_public_id
 
 MIN_PASSWORD_LENGTH = 10
-# Checked against when the address is unknown, so a wrong address costs as long as a
-# wrong password and response times do not reveal which admins exist.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the address is unknown, so a wrong address costs as long as a
+    wrong password and response times do not reveal which admins exist. Made at the first
+    such sign-in, not at import: hashing costs a tenth of a second, and every process (a
+    tick too) imports this module."""
+    return generate_password_hash("not a real password")
 
 
 class AccountError(ValueError):
@@ -79,7 +86,7 @@ def password_matches(admin: Admin, password: str) -> bool:
 def authenticate(email: str, password: str) -> Admin | None:
     admin = find(email)
     if admin is None or admin.invited:  # an invited admin has no password to match yet
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return admin if check_password_hash(admin.password_hash, password) else None
 

@@ -3,6 +3,9 @@
 Every rule takes `now`. A code works once: the time step it was made for is kept, and a code
 from that step or an earlier one is refused, so a code seen over a shoulder cannot be
 replayed. Recovery codes are stored hashed and each works once.
+
+pyotp and segno are imported where they are used: the app is built by every process, the
+worker and `ecourse tick` too, and only an admin's sign-in pages need them.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ import hmac
 import secrets
 from datetime import datetime
 
-import pyotp
-import segno
 from sqlalchemy import ColumnElement, or_, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,17 +37,23 @@ def setup_secret(admin: Admin, key: bytes) -> str:
 
 def setup_uri(secret: str, email: str, issuer: str) -> str:
     """What an authenticator app reads from the QR code."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
 def qr_svg(uri: str) -> str:
     """The QR code as an inline SVG, drawn on the server: no image from elsewhere."""
+    import segno
+
     return segno.make(uri, error="m").svg_inline(scale=5, title="QR-code voor je app")
 
 
 def code_fits(secret: str, code: str, now: datetime, after_step: int | None) -> int | None:
     """The time step `code` belongs to, if it is right for `now` and newer than
     `after_step`; None otherwise."""
+    import pyotp
+
     code = "".join(code.split())
     if not (code.isdigit() and len(code) == 6):
         return None

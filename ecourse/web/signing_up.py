@@ -19,7 +19,7 @@ from ecourse.web import locale as i18n
 from ecourse.web import timetrap
 from ecourse.web.security import limiter
 from ecourse.web.signupforms import SignupForm
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 SIGNED_UP = "signed_up"  # the session's memory of its own last sign-up
 SHOWN_FOR_SECONDS = 3600  # after that, a shared computer no longer shows the address

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ecourse.core.db import db
 from ecourse.engine import health
-from ecourse.worker import metrics, scheduler
+from ecourse.worker import wakeup
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def max_pass_age(settings: dict) -> timedelta:
 def expects_scheduler(settings: dict) -> bool:
     """Whether this process should see recent passes: as set, or where it runs the scheduler."""
     if settings["EXPECT_SCHEDULER"] is None:
-        return scheduler.runs_here()
+        return wakeup.runs_here()
     return settings["EXPECT_SCHEDULER"]
 
 
@@ -86,6 +86,10 @@ def metrics_answer(authorization: str | None, accept: str | None, now: datetime)
         refused = _json(401, error="wrong or missing bearer token")
         challenge = {"WWW-Authenticate": 'Bearer realm="ecourse metrics"'}
         return replace(refused, headers=refused.headers | challenge)
+    # prometheus_client is loaded at the first scrape, not by every process that builds the
+    # app (a tick, or a web process nobody scrapes).
+    from ecourse.worker import metrics
+
     try:
         body, content_type = metrics.render(now, accept)
     except SQLAlchemyError as error:

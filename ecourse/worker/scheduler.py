@@ -1,8 +1,9 @@
 """The embedded scheduler: the only module that imports APScheduler.
 
-It runs in exactly one place per deployment (`ecourse serve` or `ecourse worker`). A second
-process that ticks by mistake still cannot send twice, because every send is claimed as a
-row first (see `ecourse.ledger`).
+It runs in exactly one place per deployment (`ecourse serve` or `ecourse worker`), and only
+those commands import it; a request that wants a pass now calls `ecourse.worker.wakeup.wake`,
+which needs nothing of APScheduler. A second process that ticks by mistake still cannot send
+twice, because every send is claimed as a row first (see `ecourse.engine.claims`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask, current_app
+from flask import Flask
 
 from ecourse.core.clock import utcnow
+from ecourse.worker import wakeup
 from ecourse.worker.passes import run_pass
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ class Scheduler:
         )
 
     def start(self) -> None:
-        self.app.extensions["ecourse.wake"] = self.wake
+        wakeup.listen(self.app, self.wake)
         self._scheduler.start()
 
     def wake(self) -> None:
@@ -69,18 +71,6 @@ class Scheduler:
         self._scheduler.modify_job(JOB_ID, next_run_time=utcnow())
 
     def shutdown(self) -> None:
-        self.app.extensions.pop("ecourse.wake", None)
+        wakeup.listen(self.app, None)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
-
-
-def wake() -> None:
-    """Ask the in-process scheduler, if this process has one, for a pass right away."""
-    waker = current_app.extensions.get("ecourse.wake")
-    if waker is not None:
-        waker()
-
-
-def runs_here() -> bool:
-    """Whether this process runs the scheduler (`serve`, `worker`), so passes should be seen."""
-    return "ecourse.wake" in current_app.extensions

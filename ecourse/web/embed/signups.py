@@ -27,7 +27,7 @@ from ecourse.web.embed.routes import api
 from ecourse.web.security import csrf
 from ecourse.web.signing_up import answered, sign_up_origin, signup_limit
 from ecourse.web.signupforms import MESSAGES
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 TEXT_FIELDS = ("email", "first_name", "course", "timezone", "website")
 CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight's answer

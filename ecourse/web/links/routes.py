@@ -18,7 +18,7 @@ from ecourse.web import learner as learners
 from ecourse.web import sessions
 from ecourse.web.security import limiter
 from ecourse.web.signupforms import ConfirmForm, FreshLinkForm
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 bp = Blueprint("access", __name__)
 

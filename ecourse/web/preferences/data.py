@@ -20,7 +20,7 @@ from ecourse.web import sessions
 from ecourse.web.learner import current_learner
 from ecourse.web.preferences import forms
 from ecourse.web.preferences.routes import bp, first_error
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 
 def checked_learner():

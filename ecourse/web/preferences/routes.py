@@ -24,7 +24,7 @@ from ecourse.web import learner as learners
 from ecourse.web import locale as i18n
 from ecourse.web import sessions
 from ecourse.web.preferences import forms
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 bp = Blueprint("preferences", __name__, url_prefix="/voorkeuren")
 

@@ -21,7 +21,7 @@ from ecourse.web import locale as i18n
 from ecourse.web import sessions, signing_up, timetrap
 from ecourse.web.signing_up import landing_page, register_form, signup_limit
 from ecourse.web.signupforms import ConfirmForm, SignupForm
-from ecourse.worker.scheduler import wake
+from ecourse.worker.wakeup import wake
 
 bp = Blueprint("signup", __name__)
 
