@@ -108,19 +108,23 @@ def test_importing_lessons_for_ecourse_init_loads_no_web_code():
 def test_a_process_that_runs_no_scheduler_loads_no_library_it_does_not_use(tmp_path):
     """Every process builds the whole app, `ecourse tick` and the web processes of a
     deployment with its own worker too. APScheduler (for `serve` and `worker`),
-    prometheus_client (for a scrape) and pyotp and segno (for an admin's sign-in) cost
-    memory and start-up time there, and are loaded only where they are used."""
+    prometheus_client (for a scrape), pyotp and segno (for an admin's sign-in) and requests
+    (for the Postmark backend) cost memory and start-up time there, and are loaded only
+    where they are used."""
     probe = (
         "import sys\n"
         "from ecourse import create_app\n"
         "create_app()\n"
         "print(sorted({m.split('.')[0] for m in sys.modules}"
-        " & {'apscheduler', 'prometheus_client', 'pyotp', 'segno'}))\n"
+        " & {'apscheduler', 'prometheus_client', 'pyotp', 'requests', 'segno'}))\n"
         "from ecourse.worker import scheduler, metrics\n"
         "from ecourse.learners import twofactor\n"
         "twofactor.qr_svg(twofactor.setup_uri('JBSWY3DPEHPK3PXPJBSWY3DP', 'a@example.org', 'X'))\n"
+        "from ecourse.mail import create\n"
+        "postmark = {'POSTMARK_API_URL': 'http://127.0.0.1:9', 'POSTMARK_TOKEN': 't'}\n"
+        "create('postmark', postmark | {'POSTMARK_MESSAGE_STREAM': 'outbound'})\n"
         "print(sorted({m.split('.')[0] for m in sys.modules}"
-        " & {'apscheduler', 'prometheus_client', 'pyotp', 'segno'}))\n"
+        " & {'apscheduler', 'prometheus_client', 'pyotp', 'requests', 'segno'}))\n"
     )
     settings = {
         "ECOURSE_DATA_DIR": str(tmp_path),
@@ -135,4 +139,5 @@ def test_a_process_that_runs_no_scheduler_loads_no_library_it_does_not_use(tmp_p
         check=True,
         env=environment | settings,
     ).stdout.splitlines()
-    assert loaded == ["[]", "['apscheduler', 'prometheus_client', 'pyotp', 'segno']"]
+    everything = "['apscheduler', 'prometheus_client', 'pyotp', 'requests', 'segno']"
+    assert loaded == ["[]", everything]

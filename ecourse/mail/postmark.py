@@ -5,19 +5,23 @@ connections are temporary; a rejected token (401/403) is our configuration, so t
 too (the pause after repeated errors catches it); any other 4xx fails the messages for good.
 Within a 200 reply each message has its own `ErrorCode`: 0 is sent, 406 (inactive
 recipient) is a bounce, anything else fails that message.
+
+`requests` is loaded when this backend is chosen, not when it is registered: every process
+registers every backend, and requests with urllib3 is about 5 MB that an SMTP deployment's
+workers would carry for nothing.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Any
 
 from ecourse.mail.base import Outcome, register
 from ecourse.mail.message import Message
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,9 @@ class PostmarkMessenger:
     batch_size = 500
 
     def __init__(self, settings: Mapping[str, Any]):
+        import requests
+        from requests.adapters import HTTPAdapter
+
         self.url = settings["POSTMARK_API_URL"].rstrip("/") + "/email/batch"
         self.token = settings["POSTMARK_TOKEN"]
         self.stream = settings["POSTMARK_MESSAGE_STREAM"]
@@ -41,6 +48,8 @@ class PostmarkMessenger:
         self.session.mount("http://", adapter)
 
     def send(self, messages: Sequence[Message]) -> list[Outcome]:
+        import requests  # loaded by __init__; here it is a lookup
+
         if not messages:
             return []
         try:
