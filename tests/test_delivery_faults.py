@@ -184,6 +184,26 @@ def test_unsubscribe_while_a_batch_is_in_flight_stops_the_rest(make_app, smtp_se
     assert row.status == "cancelled" and "unsubscribed" in row.last_error
 
 
+def test_a_claim_looks_first_whether_anything_is_claimable(app):
+    """Most passes find nothing to send; the claim then asks one question and writes
+    nothing. What it would take, it still takes: a due row, and a row whose lease ran out."""
+    sign_up("due@example.org", NOW)  # its confirmation is queued, due at once
+    settings = current.settings()
+    earlier = NOW - timedelta(minutes=1)
+    assert not ledger.anything_claimable(earlier)
+    assert claims.claim(earlier, 10, timedelta(minutes=5), settings)[1] == []
+    assert ledger.anything_claimable(NOW)
+    _, (row,) = claims.claim(NOW, 10, timedelta(minutes=5), settings)
+    assert not ledger.anything_claimable(NOW + timedelta(minutes=4))  # in flight, leased
+    lease_out = NOW + timedelta(minutes=5, seconds=1)
+    assert ledger.anything_claimable(lease_out)
+    _, (again,) = claims.claim(lease_out, 10, timedelta(minutes=5), settings)
+    assert again.id == row.id
+    row.status = "sent"
+    db.session.commit()
+    assert not ledger.anything_claimable(NOW + timedelta(days=30))
+
+
 def test_a_row_taken_over_by_another_worker_is_not_sent_by_the_first(app):
     sign_up("taken@example.org", NOW)
     settings = current.settings()

@@ -33,6 +33,9 @@ def claim(
     Rows whose lease ran out come first: they have waited longest.
     """
     token = f"{os.getpid()}-{secrets.token_hex(6)}"  # which process holds a row, for operators
+    if not ledger.anything_claimable(now):
+        db.session.commit()  # ends the read
+        return token, []
     lease_until = now + lease
     expired = and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now)
     reclaimed = ledger.take(expired, limit, token, lease_until, counts_as_attempt=False)

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ecourse.core.db import db
@@ -133,6 +133,35 @@ def _upsert():
         },
         where=Delivery.status == DeliveryStatus.CANCELLED,
     )
+
+
+# Is anything claimable at :now? Built once: a pass asks it before every claim, and most
+# passes (one a minute) find nothing, where building the claim's three statements cost
+# more than the rest of the pass together.
+_CLAIMABLE = select(
+    or_(
+        exists().where(
+            and_(
+                Delivery.status == DeliveryStatus.QUEUED,
+                Delivery.send_after <= bindparam("now", type_=Delivery.send_after.type),
+            )
+        ),
+        exists().where(
+            and_(
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.lease_until < bindparam("now", type_=Delivery.lease_until.type),
+            )
+        ),
+    )
+)
+
+
+def anything_claimable(now: datetime) -> bool:
+    """Whether a claim at `now` would take a row: one due, or one whose lease ran out.
+
+    A read on the claim index that takes no lock: a row that comes due a moment later is
+    the next claim's (or the next pass's), as it would be a moment after any claim."""
+    return bool(db.session.scalar(_CLAIMABLE, {"now": now}))
 
 
 def take(
