@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecourse.cli.main import main
 from ecourse.core.models import Admin
@@ -71,6 +72,15 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app, admin):
     assert wrong.status_code == unknown.status_code == 401
     assert "horen niet bij elkaar" in wrong.text and "horen niet bij elkaar" in unknown.text
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_unknown_address_is_checked_as_dearly_as_a_password(app, admin):
+    """The stand-in hash that an unknown address is checked against uses the method, and
+    so the cost, of the hashes werkzeug makes for real passwords; it matches no password."""
+    method = accounts.DUMMY_HASH.split("$", 1)[0]
+    assert method == generate_password_hash("anything at all").split("$", 1)[0]
+    assert not check_password_hash(accounts.DUMMY_HASH, "not a real password!")
+    assert accounts.authenticate("nobody@example.org", ADMIN_PASSWORD) is None
 
 
 def test_login_is_rate_limited(app, admin):
